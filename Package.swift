@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
+let package = Package(
+  name: "strata",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "strata", targets: ["strata"]),
+    .library(name: "StrataRun", targets: ["StrataRun"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+  ],
+  targets: [
+    // libcurl through pkg-config; the shim wraps curl's variadic setopt calls.
+    .systemLibrary(
+      name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+      providers: [.apt(["libcurl4-openssl-dev"])]),
+    .target(name: "StrataConfig", dependencies: [yams]),
+    .target(name: "StrataMatrix", dependencies: ["StrataConfig"]),
+    .target(name: "StrataEngine", dependencies: ["StrataConfig", "StrataClient", logging]),
+    .target(name: "StrataClient", dependencies: ["CCurl"]),
+    .target(name: "StrataEval", dependencies: ["StrataConfig", "StrataClient"]),
+    .target(name: "StrataStore", dependencies: [grdb]),
+    .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval"]),
+    .target(
+      name: "StrataRun",
+      dependencies: [
+        "StrataConfig", "StrataMatrix", "StrataEngine", "StrataClient", "StrataEval",
+        "StrataStore", "StrataReport", logging,
+      ]),
+    .executableTarget(name: "strata", dependencies: ["StrataRun", "StrataReport", argumentParser, logging]),
+
+    .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "StrataMatrixTests", dependencies: ["StrataMatrix", "StrataConfig"]),
+    .testTarget(name: "StrataClientTests", dependencies: ["StrataClient"]),
+    .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig"]),
+    .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig"]),
+    .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
+    .testTarget(name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"]),
+    .testTarget(name: "StrataIntegrationTests", dependencies: ["StrataRun", "StrataReport", "StrataStore", "StrataConfig"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,138 @@
+/// A native POST /completion request whose prompt is given as token ids, so a
+/// performance probe controls the prompt length exactly.
+public struct CompletionRequest: Sendable, Hashable {
+  /// Prompt token ids (sent as the JSON array `prompt`; llama-server skips tokenizing).
+  public var promptTokens: [Int]
+  /// `n_predict`: maximum tokens to generate.
+  public var maxTokens: Int
+  /// `ignore_eos`: keep generating past end-of-sequence (fixed-length probes).
+  public var ignoreEOS: Bool
+  /// `cache_prompt`: let the server reuse the KV cache of a matching prompt prefix.
+  public var cachePrompt: Bool
+  /// `seed`: sampling seed (llama.cpp keeps the low 32 bits: `common_params_sampling.seed` is uint32_t).
+  public var seed: UInt64
+  /// `temperature`: sampling temperature; 0 is greedy.
+  public var temperature: Double
+
+  /// Creates a request; see the properties for the wire names.
+  public init(
+    promptTokens: [Int], maxTokens: Int, ignoreEOS: Bool = true, cachePrompt: Bool = false, seed: UInt64 = 42,
+    temperature: Double = 0
+  ) {
+    self.promptTokens = promptTokens
+    self.maxTokens = maxTokens
+    self.ignoreEOS = ignoreEOS
+    self.cachePrompt = cachePrompt
+    self.seed = seed
+    self.temperature = temperature
+  }
+}
+
+/// One message of an OpenAI-style chat.
+public struct ChatMessage: Sendable, Codable, Hashable {
+  /// "system", "user" or "assistant".
+  public var role: String
+  /// The message text.
+  public var content: String
+
+  /// Creates a message.
+  public init(role: String, content: String) {
+    self.role = role
+    self.content = content
+  }
+}
+
+/// A POST /v1/chat/completions request (streamed).
+public struct ChatRequest: Sendable, Hashable {
+  /// The conversation so far.
+  public var messages: [ChatMessage]
+  /// `max_tokens`: maximum tokens to generate.
+  public var maxTokens: Int
+  /// `temperature`: sampling temperature; 0 is greedy.
+  public var temperature: Double
+  /// `seed`: sampling seed (llama.cpp keeps the low 32 bits).
+  public var seed: UInt64
+  /// `cache_prompt` (llama.cpp extra): reuse the KV cache of a matching prompt prefix.
+  public var cachePrompt: Bool
+
+  /// Creates a request; see the properties for the wire names.
+  public init(
+    messages: [ChatMessage], maxTokens: Int, temperature: Double = 0, seed: UInt64 = 42, cachePrompt: Bool = true
+  ) {
+    self.messages = messages
+    self.maxTokens = maxTokens
+    self.temperature = temperature
+    self.seed = seed
+    self.cachePrompt = cachePrompt
+  }
+}
+
+/// Everything observed about one streamed generation, client side and server side.
+/// All times are CLOCK_MONOTONIC nanoseconds (``MonotonicClock``).
+public struct GenerationTrace: Sendable {
+  /// When the request was handed to libcurl.
+  public var requestStartNanos: UInt64
+  /// Arrival time of each chunk that carried generated output, in order, one per chunk
+  /// even if a chunk carries several tokens. Native /completion: non-empty `content` or
+  /// `tokens`; chat: non-empty `delta.content` or `delta.reasoning_content`.
+  public var tokenTimesNanos: [UInt64]
+  /// Concatenated generated content.
+  public var text: String
+  /// Concatenated `delta.reasoning_content` (chat with a reasoning parser only).
+  public var reasoningText: String
+  /// The server's `timings` object, from the last chunk that carried one (the final one).
+  public var timings: ServerTimings?
+  /// Why generation stopped. Native: `stop_type` ("eos", "word", "limit", "none");
+  /// chat: `finish_reason` ("stop", "length", "tool_calls").
+  public var finishReason: String?
+
+  /// Creates a trace from its parts.
+  public init(
+    requestStartNanos: UInt64, tokenTimesNanos: [UInt64] = [], text: String = "", reasoningText: String = "",
+    timings: ServerTimings? = nil, finishReason: String? = nil
+  ) {
+    self.requestStartNanos = requestStartNanos
+    self.tokenTimesNanos = tokenTimesNanos
+    self.text = text
+    self.reasoningText = reasoningText
+    self.timings = timings
+    self.finishReason = finishReason
+  }
+}
+
+extension GenerationTrace {
+  /// Time to first token, milliseconds: first output chunk's arrival − request start;
+  /// nil when no output arrived.
+  public var ttftMs: Double? {
+    guard let first = tokenTimesNanos.first else { return nil }
+    return MonotonicClock.milliseconds(from: requestStartNanos, to: first)
+  }
+
+  /// Client-observed decode speed, tokens per second: (n − 1) / (t_last − t_first), where
+  /// n is the server's `predicted_n` when known, else the number of output chunks. This
+  /// mirrors the server's `predicted_per_second`, which also counts n − 1 decode steps.
+  /// nil when n < 2 or the first and last arrivals coincide.
+  public var clientDecodeTokensPerSecond: Double? {
+    let n = timings?.predictedTokens ?? tokenTimesNanos.count
+    guard n >= 2, let first = tokenTimesNanos.first, let last = tokenTimesNanos.last, last > first else {
+      return nil
+    }
+    return Double(n - 1) / (Double(last - first) / 1e9)
+  }
+
+  /// Gaps between consecutive output chunks, milliseconds (count − 1 values).
+  public var interTokenGapsMs: [Double] {
+    zip(tokenTimesNanos, tokenTimesNanos.dropFirst()).map { MonotonicClock.milliseconds(from: $0, to: $1) }
+  }
+}
+
+/// Nearest-rank percentile: the smallest value with at least p % of the values at or
+/// below it, i.e. sorted[⌈p/100 · N⌉ − 1], with p = 0 giving the minimum. Sorts a copy;
+/// `p` is clamped to 0...100. nil on empty input or a NaN `p`.
+public func percentile(_ values: [Double], _ p: Double) -> Double? {
+  guard !values.isEmpty, !p.isNaN else { return nil }
+  let sorted = values.sorted()
+  let clamped = min(max(p, 0), 100)
+  let rank = Int((clamped * Double(sorted.count) / 100).rounded(.up))
+  return sorted[min(max(rank, 1), sorted.count) - 1]
+}

@@ -1,0 +1,48 @@
+/// The parsed `models.yaml`: every model strata may load.
+public struct ModelsFile: Sendable {
+  public var models: [ModelSpec]
+
+  /// Wraps `models` (names are expected to be unique).
+  public init(models: [ModelSpec]) {
+    self.models = models
+  }
+
+  /// The model called `name`, if any.
+  public func model(named name: String) -> ModelSpec? {
+    models.first { $0.name == name }
+  }
+}
+
+/// One model entry of `models.yaml`.
+public struct ModelSpec: Sendable, Hashable {
+  public var name: String
+  public var source: ModelSource
+  /// Where the entry starts in `models.yaml`.
+  public var location: SourceLocation
+
+  /// Creates a spec; `location` defaults to an unknown place in `models.yaml`.
+  public init(name: String, source: ModelSource, location: SourceLocation = SourceLocation(file: "models.yaml")) {
+    self.name = name
+    self.source = source
+    self.location = location
+  }
+
+  /// The quant tags this model offers (sorted), e.g. ["Q3_K_S", "Q4_1"]; empty for api models.
+  public var quants: [String] {
+    switch source {
+    case .local(let files): return files.keys.sorted()
+    case .huggingFace(_, let quantTags, _): return quantTags.sorted()
+    case .api: return []
+    }
+  }
+}
+
+/// Where a model's weights (or its remote endpoint) come from.
+public enum ModelSource: Sendable, Hashable {
+  /// GGUF files on disk: quant tag → expanded absolute path (which need not exist yet).
+  case local(files: [String: String])
+  /// GGUF files in a Hugging Face repository, one per quant tag, at `revision` (nil: the default branch).
+  case huggingFace(repoID: String, quantTags: [String], revision: String?)
+  /// An OpenAI-compatible API; `apiKeyEnv` names the environment variable holding the key.
+  case api(provider: String, baseURL: String, apiKeyEnv: String, model: String)
+}

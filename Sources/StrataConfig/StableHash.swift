@@ -1,0 +1,13 @@
+/// 64-bit FNV-1a: small, dependency-free and stable across platforms and Swift
+/// versions (unlike `Hasher`, which is seeded per process). Identity, not security.
+public enum StableHash {
+  public static func hex(_ text: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01b3
+    }
+    let digits = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
+  }
+}

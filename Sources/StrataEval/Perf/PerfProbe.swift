@@ -1,0 +1,98 @@
+import StrataClient
+import StrataConfig
+
+/// One measured repetition of a performance scenario.
+public struct PerfMeasurement: Sendable, Hashable {
+  public var repetition: Int
+  public var promptTokens: Int
+  public var generatedTokens: Int
+  public var ttftMs: Double
+  public var serverPromptMs: Double
+  public var serverPromptTPS: Double
+  /// Prompt tokens ÷ client TTFT: what a user waiting for the first token sees.
+  public var clientPromptTPS: Double
+  public var serverDecodeTPS: Double
+  /// (n − 1) ÷ (last token time − first token time), client clock.
+  public var clientDecodeTPS: Double
+  public var itlP50Ms: Double
+  public var itlP90Ms: Double
+  public var itlP99Ms: Double
+  public var cacheTokens: Int
+}
+
+/// A scenario's request could not be measured.
+public struct PerfProbeError: Error, Sendable, CustomStringConvertible {
+  public var scenario: String
+  public var message: String
+  public var description: String { "scenario \(scenario): \(message)" }
+}
+
+/// Runs a `ppN-tgM` scenario against a running server.
+///
+/// Pitfalls handled (DESIGN.md §6): each repetition sends a different random
+/// prompt with `cache_prompt: false`, so prompt processing is measured rather
+/// than served from the KV cache; `ignore_eos` and a fixed seed make every
+/// repetition generate exactly M tokens; one smaller unmeasured request warms
+/// the server up first. The prompt goes as token ids to `/completion`, so it is
+/// exactly N tokens long — the same work `llama-bench -p N` does.
+public struct PerfProbe: Sendable {
+  public var client: LlamaServerClient
+  public var seed: UInt64
+
+  public init(client: LlamaServerClient, seed: UInt64 = 42) {
+    self.client = client
+    self.seed = seed
+  }
+
+  public func run(
+    _ scenario: Scenario, repeats: Int, onRepetition: (PerfMeasurement) throws -> Void
+  ) async throws {
+    let meta = try await client.modelMeta()
+    let vocabulary = max(meta.nVocab, 2_048)
+    _ = try await client.streamCompletion(
+      request(tokens: min(32, scenario.promptTokens), generate: min(8, scenario.generateTokens),
+        vocabulary: vocabulary, repetition: -1))
+    for repetition in 1...max(1, repeats) {
+      try Task.checkCancellation()
+      let trace = try await client.streamCompletion(
+        request(tokens: scenario.promptTokens, generate: scenario.generateTokens,
+          vocabulary: vocabulary, repetition: repetition))
+      try onRepetition(try measurement(of: trace, scenario: scenario, repetition: repetition))
+    }
+  }
+
+  func request(tokens: Int, generate: Int, vocabulary: Int, repetition: Int) -> CompletionRequest {
+    var generator = SplitMix64(seed: seed &+ UInt64(bitPattern: Int64(repetition)) &* 0x9E37_79B9)
+    // Skip both ends of the vocabulary, where models keep their control tokens.
+    let low = 1_000
+    let high = vocabulary - 1_000
+    let prompt = (0..<tokens).map { _ in Int.random(in: low..<high, using: &generator) }
+    return CompletionRequest(
+      promptTokens: prompt, maxTokens: generate, ignoreEOS: true, cachePrompt: false, seed: seed,
+      temperature: 0)
+  }
+
+  func measurement(of trace: GenerationTrace, scenario: Scenario, repetition: Int) throws -> PerfMeasurement {
+    guard let timings = trace.timings else {
+      throw PerfProbeError(scenario: scenario.name, message: "the server sent no timings")
+    }
+    guard let ttft = trace.ttftMs, ttft > 0 else {
+      throw PerfProbeError(scenario: scenario.name, message: "no token was streamed")
+    }
+    let gaps = trace.interTokenGapsMs
+    return PerfMeasurement(
+      repetition: repetition,
+      promptTokens: timings.promptTokens,
+      generatedTokens: timings.predictedTokens,
+      ttftMs: ttft,
+      serverPromptMs: timings.promptMs,
+      serverPromptTPS: timings.promptPerSecond,
+      clientPromptTPS: Double(scenario.promptTokens) / (ttft / 1000),
+      serverDecodeTPS: timings.predictedPerSecond,
+      clientDecodeTPS: trace.clientDecodeTokensPerSecond ?? 0,
+      itlP50Ms: percentile(gaps, 50) ?? 0,
+      itlP90Ms: percentile(gaps, 90) ?? 0,
+      itlP99Ms: percentile(gaps, 99) ?? 0,
+      cacheTokens: timings.cacheTokens ?? 0)
+  }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import StrataClient
+import StrataConfig
+
+/// One asked item and its score.
+public struct ItemOutcome: Sendable, Hashable {
+  public var item: MultipleChoiceItem
+  public var promptHash: String
+  public var response: String
+  public var score: ItemScore
+  public var latencyMs: Double
+}
+
+/// Asks a task's items of a running server, one at a time, greedy by default.
+public struct TaskRunner: Sendable {
+  public var client: LlamaServerClient
+
+  public init(client: LlamaServerClient) { self.client = client }
+
+  /// Asks every item; `onItem` runs as each answer arrives (to store it at once).
+  public func run(
+    _ task: TaskSpec, items: [MultipleChoiceItem], temperature: Double = 0, seed: UInt64 = 42,
+    onItem: (ItemOutcome) throws -> Void
+  ) async throws {
+    for item in items {
+      try Task.checkCancellation()
+      let messages = MultipleChoicePrompt.messages(for: item, style: task.prompt)
+      let trace = try await client.streamChat(
+        ChatRequest(messages: messages, maxTokens: task.maxTokens, temperature: temperature, seed: seed))
+      let latency = Double(trace.tokenTimesNanos.last ?? trace.requestStartNanos) / 1e6
+        - Double(trace.requestStartNanos) / 1e6
+      try onItem(
+        ItemOutcome(
+          item: item, promptHash: Self.hash(messages), response: trace.text,
+          score: item.score(reply: trace.text), latencyMs: max(0, latency)))
+    }
+  }
+
+  static func hash(_ messages: [ChatMessage]) -> String {
+    StableHash.hex(messages.map { "\($0.role)\u{1F}\($0.content)" }.joined(separator: "\u{1E}"))
+  }
+}

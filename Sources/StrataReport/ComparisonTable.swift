@@ -1,0 +1,63 @@
+import Foundation
+import StrataEval
+import StrataStore
+
+/// One row of the hardware comparison: a cell with its figures aggregated over repetitions.
+public struct ComparisonRow: Sendable, Hashable, Codable {
+  public var cell: String
+  public var engine: String
+  public var model: String
+  public var quant: String
+  /// Axis name → value for every axis beyond engine, model and quant.
+  public var axes: [String: String]
+  public var status: String
+  public var failure: String?
+  /// The performance scenario the figures come from (the cell's first).
+  public var scenario: String?
+  public var loadSeconds: Double?
+  public var ttftMs: Summary?
+  public var promptTPS: Summary?
+  public var decodeTPS: Summary?
+  public var clientDecodeTPS: Summary?
+  public var accuracy: Proportion?
+  public var tasks: [String]
+}
+
+/// Builds comparison rows from a run in the store.
+public enum ComparisonBuilder {
+  public static func rows(store: ResultStore, runId: String) throws(StoreError) -> [ComparisonRow] {
+    let cells = try store.cells(runId: runId)
+    let servers = Dictionary(uniqueKeysWithValues: try store.servers(runId: runId).compactMap { s in s.id.map { ($0, s) } })
+    let perf = Dictionary(grouping: try store.perfRepetitions(runId: runId), by: \.cellHash)
+    let results = Dictionary(grouping: try store.taskResults(runId: runId), by: \.cellHash)
+    return cells.map { cell in
+      let repetitions = perf[cell.hash] ?? []
+      let scenario = repetitions.first?.scenario
+      let primary = repetitions.filter { $0.scenario == scenario }
+      let answers = results[cell.hash] ?? []
+      return ComparisonRow(
+        cell: cell.hash, engine: cell.engine, model: cell.model, quant: cell.quant,
+        axes: otherAxes(cell.assignmentJSON), status: cell.status, failure: cell.failure,
+        scenario: scenario,
+        loadSeconds: cell.serverId.flatMap { servers[$0]?.loadSeconds },
+        ttftMs: Summary(primary.map(\.ttftMs)),
+        promptTPS: Summary(primary.map(\.serverPromptTPS)),
+        decodeTPS: Summary(primary.map(\.serverDecodeTPS)),
+        clientDecodeTPS: Summary(primary.map(\.clientDecodeTPS)),
+        accuracy: answers.isEmpty
+          ? nil : Proportion(successes: answers.filter(\.correct).count, trials: answers.count),
+        tasks: Array(Set(answers.map(\.task))).sorted())
+    }
+  }
+
+  static func otherAxes(_ json: String) -> [String: String] {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+      return [:]
+    }
+    var result: [String: String] = [:]
+    for (key, value) in object where !["engine", "model", "quant"].contains(key) {
+      result[key] = "\(value)"
+    }
+    return result
+  }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import StrataEngine
+
+/// Everything a sweep touches on the host, in one value, so tests can swap it.
+public struct RunContext: Sendable {
+  public var environment: [String: String]
+  public var procRoot: String
+  public var etcRoot: String
+  /// Where each server's log file goes.
+  public var logDirectory: String
+  public var registry: ProcessRegistry
+  public var progress: @Sendable (ProgressEvent) -> Void
+  /// Seconds since 1970, for timestamps stored in the database.
+  public var wallClock: @Sendable () -> Double
+  public var healthTimeoutSeconds: Double
+
+  public init(
+    environment: [String: String], procRoot: String = "/proc", etcRoot: String = "/etc",
+    logDirectory: String, registry: ProcessRegistry, progress: @escaping @Sendable (ProgressEvent) -> Void,
+    wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+    healthTimeoutSeconds: Double = 300
+  ) {
+    self.environment = environment
+    self.procRoot = procRoot
+    self.etcRoot = etcRoot
+    self.logDirectory = logDirectory
+    self.registry = registry
+    self.progress = progress
+    self.wallClock = wallClock
+    self.healthTimeoutSeconds = healthTimeoutSeconds
+  }
+}
+
+/// What the sweep reports while it works; the CLI turns it into a progress line.
+public enum ProgressEvent: Sendable {
+  case runStarted(runId: String, cells: Int, groups: Int)
+  case serverStarting(group: Int, of: Int, label: String)
+  case serverReady(loadSeconds: Double)
+  case cellStarted(index: Int, of: Int, label: String)
+  case perfRepetition(scenario: String, repetition: Int, of: Int, decodeTPS: Double)
+  case taskItem(task: String, index: Int, of: Int, correct: Bool)
+  case cellFinished(index: Int, status: String, detail: String?)
+  case runFinished(runId: String, done: Int, failed: Int, skipped: Int)
+}
+
+import StrataConfig
+
+extension Project {
+  /// The quants each model offers, as matrix expansion needs them.
+  public var quantsByModel: [String: [String]] {
+    Dictionary(uniqueKeysWithValues: models.models.map { ($0.name, $0.quants) })
+  }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import StrataClient
+import StrataConfig
+import StrataEngine
+import StrataEval
+import StrataMatrix
+import StrataStore
+
+/// How a sweep ended.
+public struct SweepOutcome: Sendable {
+  public var runId: String
+  public var done: Int
+  public var failed: Int
+  public var skipped: Int
+}
+
+/// Runs a planned matrix: one server per load group, every cell's scenarios and
+/// tasks against it, each result committed to the store as soon as it exists.
+///
+/// A failing cell is recorded with its reason and the sweep goes on; a failing
+/// server fails its group's cells. Cancellation (Ctrl-C) stops the current
+/// server, marks the run interrupted and rethrows.
+public struct Sweep: Sendable {
+  public var project: Project
+  public var plan: MatrixPlan
+  public var store: ResultStore
+  public var context: RunContext
+  public var strataVersion: String
+
+  public init(project: Project, plan: MatrixPlan, store: ResultStore, context: RunContext, strataVersion: String) {
+    self.project = project
+    self.plan = plan
+    self.store = store
+    self.context = context
+    self.strataVersion = strataVersion
+  }
+
+  public func run() async throws -> SweepOutcome {
+    let runId = UUID().uuidString.lowercased()
+    try FileManager.default.createDirectory(atPath: context.logDirectory, withIntermediateDirectories: true)
+    try store.insert(try runRecord(id: runId))
+    try store.insert(plannedCellRecords(runId: runId))
+    context.progress(.runStarted(runId: runId, cells: plan.cells.count, groups: plan.groups.count))
+
+    var tally = Tally(skipped: plan.skipped.count)
+    let supervisor = Supervisor(
+      registry: context.registry, environment: context.environment,
+      healthTimeoutSeconds: context.healthTimeoutSeconds)
+    var items = TaskItemCache()
+    var cellIndex = 0
+    do {
+      for (groupIndex, group) in plan.groups.enumerated() {
+        try Task.checkCancellation()
+        let first = cellIndex
+        cellIndex += group.cells.count
+        context.progress(.serverStarting(group: groupIndex + 1, of: plan.groups.count, label: label(group.key)))
+        do {
+          let launch = try serverLaunch(for: group, runId: runId, index: groupIndex)
+          try await supervisor.withServer(launch) { server in
+            context.progress(.serverReady(loadSeconds: server.loadSeconds))
+            let serverId = try store.insert(
+              ServerRecord(
+                runId: runId, loadGroup: group.key.id, engine: group.key.engine,
+                argumentsJSON: jsonArray(launch.arguments(port: server.port)), port: server.port,
+                loadSeconds: server.loadSeconds, buildInfo: try? await server.client.props().buildInfo,
+                logPath: launch.logPath, startedAt: context.wallClock()))
+            for (offset, cellPlan) in group.cells.enumerated() {
+              try await runCell(
+                cellPlan, index: first + offset, serverId: serverId, server: server, runId: runId,
+                items: &items, tally: &tally)
+            }
+          }
+        } catch where !(error is CancellationError) && !Task.isCancelled {
+          for (offset, cellPlan) in group.cells.enumerated() {
+            try store.updateCell(
+              runId: runId, hash: cellPlan.cell.id, status: "failed", failure: "\(error)",
+              finishedAt: context.wallClock())
+            context.progress(.cellFinished(index: first + offset + 1, status: "failed", detail: "\(error)"))
+            tally.failed += 1
+          }
+        }
+      }
+    } catch {
+      try? store.finishRun(id: runId, status: "interrupted", at: context.wallClock())
+      throw error
+    }
+    try store.finishRun(id: runId, status: tally.failed == 0 ? "done" : "partial", at: context.wallClock())
+    context.progress(.runFinished(runId: runId, done: tally.done, failed: tally.failed, skipped: tally.skipped))
+    return SweepOutcome(runId: runId, done: tally.done, failed: tally.failed, skipped: tally.skipped)
+  }
+
+  // MARK: one cell
+
+  private func runCell(
+    _ cellPlan: CellPlan, index: Int, serverId: Int64, server: RunningServer, runId: String,
+    items: inout TaskItemCache, tally: inout Tally
+  ) async throws {
+    let cell = cellPlan.cell
+    context.progress(.cellStarted(index: index + 1, of: plan.cells.count, label: label(cell)))
+    try store.updateCell(
+      runId: runId, hash: cell.id, status: "running", serverId: serverId, startedAt: context.wallClock())
+    do {
+      let probe = PerfProbe(client: server.client, seed: seedValue(cell))
+      for scenario in cellPlan.scenarios {
+        try await probe.run(scenario, repeats: cellPlan.repeats) { m in
+          context.progress(
+            .perfRepetition(scenario: scenario.name, repetition: m.repetition, of: cellPlan.repeats, decodeTPS: m.serverDecodeTPS))
+          try store.insert(record(m, runId: runId, cell: cell, scenario: scenario))
+        }
+      }
+      for selection in cellPlan.tasks {
+        guard let task = project.tasks[selection.name] else { continue }
+        let chosen = ItemSelection.select(
+          try items.items(for: task), limit: selection.limit ?? task.limit, seed: task.seed)
+        var asked = 0
+        try await TaskRunner(client: server.client).run(
+          task, items: chosen, temperature: temperature(cell), seed: seedValue(cell)
+        ) { outcome in
+          asked += 1
+          context.progress(.taskItem(task: task.name, index: asked, of: chosen.count, correct: outcome.score.correct))
+          try store.insert(
+            TaskResultRecord(
+              runId: runId, cellHash: cell.id, task: task.name, itemId: outcome.item.id,
+              category: outcome.item.category, promptHash: outcome.promptHash, response: outcome.response,
+              extracted: outcome.score.extracted, expected: outcome.item.answer, correct: outcome.score.correct,
+              latencyMs: outcome.latencyMs))
+        }
+      }
+      try store.updateCell(runId: runId, hash: cell.id, status: "done", finishedAt: context.wallClock())
+      tally.done += 1
+      context.progress(.cellFinished(index: index + 1, status: "done", detail: nil))
+    } catch where !(error is CancellationError) && !Task.isCancelled {
+      try store.updateCell(
+        runId: runId, hash: cell.id, status: "failed", failure: "\(error)", finishedAt: context.wallClock())
+      tally.failed += 1
+      context.progress(.cellFinished(index: index + 1, status: "failed", detail: "\(error)"))
+    } catch {
+      try? store.updateCell(
+        runId: runId, hash: cell.id, status: "failed", failure: "interrupted", finishedAt: context.wallClock())
+      throw error
+    }
+  }
+
+  // MARK: helpers
+
+  private func serverLaunch(for group: LoadGroup, runId: String, index: Int) throws -> ServerLaunch {
+    guard let engine = project.engines[group.key.engine] else {
+      throw SweepError.unknownEngine(group.key.engine)
+    }
+    guard let model = project.model(named: group.key.model) else {
+      throw SweepError.unknownModel(group.key.model)
+    }
+    guard case .local(let files) = model.source else {
+      throw SweepError.modelNotLocal(model.name)
+    }
+    guard let path = files[group.key.quant] else {
+      throw SweepError.missingQuant(model: model.name, quant: group.key.quant)
+    }
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw SweepError.modelFileMissing(model: model.name, path: path)
+    }
+    let log = "\(context.logDirectory)/\(runId.prefix(8))-\(index + 1)-\(engine.name)-\(model.name)-\(group.key.quant).log"
+    return ServerLaunch(
+      engine: engine, modelPath: path, flagArguments: group.cells.first?.cell.flagArguments ?? [], logPath: log)
+  }
+
+  private func runRecord(id: String) throws -> RunRecord {
+    let host = HostInventory.read(procRoot: context.procRoot, etcRoot: context.etcRoot)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let matrixText = (try? String(contentsOfFile: project.matrixPath, encoding: .utf8)) ?? ""
+    return RunRecord(
+      id: id, startedAt: context.wallClock(), status: "running", strataVersion: strataVersion,
+      matrixPath: project.matrixPath, matrixHash: StableHash.hex(matrixText),
+      hostJSON: String(decoding: try encoder.encode(host), as: UTF8.self),
+      enginesJSON: String(decoding: try encoder.encode(engineBinaries()), as: UTF8.self))
+  }
+
+  private func engineBinaries() -> [String: String] {
+    Dictionary(uniqueKeysWithValues: Set(plan.groups.map(\.key.engine)).compactMap { name in
+      project.engines[name].map { (name, $0.binary) }
+    })
+  }
+
+  private func plannedCellRecords(runId: String) -> [CellRecord] {
+    plan.cells.map { record(for: $0.cell, runId: runId, status: "planned", failure: nil) }
+      + plan.skipped.map { record(for: $0.cell, runId: runId, status: "skipped", failure: $0.reason) }
+  }
+
+  private func record(for cell: Cell, runId: String, status: String, failure: String?) -> CellRecord {
+    let assignment = cell.assignment.mapValues(\.canonical)
+    let json = (try? JSONSerialization.data(withJSONObject: assignment, options: [.sortedKeys])) ?? Data()
+    return CellRecord(
+      runId: runId, hash: cell.id, loadGroup: cell.loadKey.id, engine: cell.engine, model: cell.model,
+      quant: cell.quant, assignmentJSON: String(decoding: json, as: UTF8.self), variant: cell.variantLabel,
+      status: status, failure: failure)
+  }
+
+  private func record(_ m: PerfMeasurement, runId: String, cell: Cell, scenario: Scenario) -> PerfRepetitionRecord {
+    PerfRepetitionRecord(
+      runId: runId, cellHash: cell.id, scenario: scenario.name, repetition: m.repetition,
+      promptTokens: m.promptTokens, generatedTokens: m.generatedTokens, decodeDepth: m.promptTokens,
+      ttftMs: m.ttftMs, serverPromptMs: m.serverPromptMs, serverPromptTPS: m.serverPromptTPS,
+      clientPromptTPS: m.clientPromptTPS, serverDecodeTPS: m.serverDecodeTPS, clientDecodeTPS: m.clientDecodeTPS,
+      itlP50Ms: m.itlP50Ms, itlP90Ms: m.itlP90Ms, itlP99Ms: m.itlP99Ms, cacheTokens: m.cacheTokens)
+  }
+
+  private func temperature(_ cell: Cell) -> Double {
+    switch cell.sampling[.temperature] {
+    case .double(let value): value
+    case .int(let value): Double(value)
+    default: 0
+    }
+  }
+
+  private func seedValue(_ cell: Cell) -> UInt64 {
+    if case .int(let value) = cell.sampling[.seed] { return UInt64(truncatingIfNeeded: value) }
+    return 42
+  }
+
+  private func label(_ cell: Cell) -> String {
+    ([cell.engine, cell.model, cell.quant] + (cell.variantLabel.isEmpty ? [] : [cell.variantLabel])).joined(separator: " ")
+  }
+
+  private func label(_ key: LoadGroupKey) -> String {
+    label(Cell(engine: key.engine, model: key.model, quant: key.quant, flags: key.flags))
+  }
+
+  private func jsonArray(_ strings: [String]) -> String {
+    String(decoding: (try? JSONSerialization.data(withJSONObject: strings)) ?? Data(), as: UTF8.self)
+  }
+}
+
+private struct Tally {
+  var done = 0
+  var failed = 0
+  var skipped = 0
+}
+
+/// Loads each task's items once per sweep.
+struct TaskItemCache {
+  private var loaded: [String: [MultipleChoiceItem]] = [:]
+  mutating func items(for task: TaskSpec) throws -> [MultipleChoiceItem] {
+    if let items = loaded[task.name] { return items }
+    let items = try TaskItemLoader.load(path: task.items)
+    loaded[task.name] = items
+    return items
+  }
+}
+
+/// A load group that cannot be started for a reason strata can name.
+public enum SweepError: Error, Sendable, CustomStringConvertible {
+  case unknownEngine(String)
+  case unknownModel(String)
+  case modelNotLocal(String)
+  case missingQuant(model: String, quant: String)
+  case modelFileMissing(model: String, path: String)
+
+  public var description: String {
+    switch self {
+    case .unknownEngine(let name): "engine '\(name)' is not defined in engines/"
+    case .unknownModel(let name): "model '\(name)' is not defined in models.yaml"
+    case .modelNotLocal(let name):
+      "model '\(name)' is not a local file; downloading from Hugging Face and API models are not supported by `strata run` yet"
+    case .missingQuant(let model, let quant): "model '\(model)' has no file for quant \(quant)"
+    case .modelFileMissing(let model, let path):
+      "model '\(model)': \(path) does not exist; run scripts/setup (it fetches the demo models) or fix models.yaml"
+    }
+  }
+}

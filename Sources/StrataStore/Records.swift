@@ -1,0 +1,192 @@
+import GRDB
+
+/// One invocation of a sweep.
+public struct RunRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
+  public static let databaseTableName = "run"
+  public var id: String
+  public var startedAt: Double
+  public var finishedAt: Double?
+  public var status: String
+  public var strataVersion: String
+  public var matrixPath: String
+  public var matrixHash: String
+  /// Host inventory (CPU, cores, RAM, OS, kernel) as JSON.
+  public var hostJSON: String
+  /// llama.cpp build identities of the engines used, as JSON (engine → build).
+  public var enginesJSON: String
+
+  public init(
+    id: String, startedAt: Double, finishedAt: Double? = nil, status: String, strataVersion: String,
+    matrixPath: String, matrixHash: String, hostJSON: String, enginesJSON: String
+  ) {
+    self.id = id
+    self.startedAt = startedAt
+    self.finishedAt = finishedAt
+    self.status = status
+    self.strataVersion = strataVersion
+    self.matrixPath = matrixPath
+    self.matrixHash = matrixHash
+    self.hostJSON = hostJSON
+    self.enginesJSON = enginesJSON
+  }
+}
+
+/// One cell of a run and its outcome.
+public struct CellRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
+  public static let databaseTableName = "cell"
+  public var runId: String
+  public var hash: String
+  public var loadGroup: String
+  public var engine: String
+  public var model: String
+  public var quant: String
+  /// The full assignment as canonical JSON (sorted keys).
+  public var assignmentJSON: String
+  /// Flags and sampling values that vary, e.g. "flash_attn=on threads=2".
+  public var variant: String
+  /// planned | running | done | failed | skipped
+  public var status: String
+  public var failure: String?
+  public var serverId: Int64?
+  public var startedAt: Double?
+  public var finishedAt: Double?
+
+  public init(
+    runId: String, hash: String, loadGroup: String, engine: String, model: String, quant: String,
+    assignmentJSON: String, variant: String, status: String, failure: String? = nil,
+    serverId: Int64? = nil, startedAt: Double? = nil, finishedAt: Double? = nil
+  ) {
+    self.runId = runId
+    self.hash = hash
+    self.loadGroup = loadGroup
+    self.engine = engine
+    self.model = model
+    self.quant = quant
+    self.assignmentJSON = assignmentJSON
+    self.variant = variant
+    self.status = status
+    self.failure = failure
+    self.serverId = serverId
+    self.startedAt = startedAt
+    self.finishedAt = finishedAt
+  }
+}
+
+/// One llama-server started for a load group.
+public struct ServerRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord, Equatable {
+  public static let databaseTableName = "server"
+  public var id: Int64?
+  public var runId: String
+  public var loadGroup: String
+  public var engine: String
+  public var argumentsJSON: String
+  public var port: Int
+  /// Spawn → first /health 200, seconds.
+  public var loadSeconds: Double
+  public var buildInfo: String?
+  public var logPath: String
+  public var startedAt: Double
+  public var exitStatus: String?
+
+  public init(
+    id: Int64? = nil, runId: String, loadGroup: String, engine: String, argumentsJSON: String, port: Int,
+    loadSeconds: Double, buildInfo: String?, logPath: String, startedAt: Double, exitStatus: String? = nil
+  ) {
+    self.id = id
+    self.runId = runId
+    self.loadGroup = loadGroup
+    self.engine = engine
+    self.argumentsJSON = argumentsJSON
+    self.port = port
+    self.loadSeconds = loadSeconds
+    self.buildInfo = buildInfo
+    self.logPath = logPath
+    self.startedAt = startedAt
+    self.exitStatus = exitStatus
+  }
+
+  public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One measured repetition of a performance scenario against a cell.
+public struct PerfRepetitionRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
+  public static let databaseTableName = "perf_repetition"
+  public var runId: String
+  public var cellHash: String
+  public var scenario: String
+  public var repetition: Int
+  public var promptTokens: Int
+  public var generatedTokens: Int
+  /// Context depth at which decoding happened (= prompt tokens for these probes).
+  public var decodeDepth: Int
+  public var ttftMs: Double
+  public var serverPromptMs: Double
+  public var serverPromptTPS: Double
+  /// Prompt tokens ÷ client TTFT: includes HTTP and first-token sampling time.
+  public var clientPromptTPS: Double
+  public var serverDecodeTPS: Double
+  public var clientDecodeTPS: Double
+  public var itlP50Ms: Double
+  public var itlP90Ms: Double
+  public var itlP99Ms: Double
+  public var cacheTokens: Int
+
+  public init(
+    runId: String, cellHash: String, scenario: String, repetition: Int, promptTokens: Int,
+    generatedTokens: Int, decodeDepth: Int, ttftMs: Double, serverPromptMs: Double, serverPromptTPS: Double,
+    clientPromptTPS: Double, serverDecodeTPS: Double, clientDecodeTPS: Double, itlP50Ms: Double,
+    itlP90Ms: Double, itlP99Ms: Double, cacheTokens: Int
+  ) {
+    self.runId = runId
+    self.cellHash = cellHash
+    self.scenario = scenario
+    self.repetition = repetition
+    self.promptTokens = promptTokens
+    self.generatedTokens = generatedTokens
+    self.decodeDepth = decodeDepth
+    self.ttftMs = ttftMs
+    self.serverPromptMs = serverPromptMs
+    self.serverPromptTPS = serverPromptTPS
+    self.clientPromptTPS = clientPromptTPS
+    self.serverDecodeTPS = serverDecodeTPS
+    self.clientDecodeTPS = clientDecodeTPS
+    self.itlP50Ms = itlP50Ms
+    self.itlP90Ms = itlP90Ms
+    self.itlP99Ms = itlP99Ms
+    self.cacheTokens = cacheTokens
+  }
+}
+
+/// One task item asked of a cell, and how it scored.
+public struct TaskResultRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
+  public static let databaseTableName = "task_result"
+  public var runId: String
+  public var cellHash: String
+  public var task: String
+  public var itemId: String
+  public var category: String?
+  /// Stable hash of the exact messages sent, so changed prompts are never compared.
+  public var promptHash: String
+  public var response: String
+  public var extracted: String?
+  public var expected: String
+  public var correct: Bool
+  public var latencyMs: Double
+
+  public init(
+    runId: String, cellHash: String, task: String, itemId: String, category: String?, promptHash: String,
+    response: String, extracted: String?, expected: String, correct: Bool, latencyMs: Double
+  ) {
+    self.runId = runId
+    self.cellHash = cellHash
+    self.task = task
+    self.itemId = itemId
+    self.category = category
+    self.promptHash = promptHash
+    self.response = response
+    self.extracted = extracted
+    self.expected = expected
+    self.correct = correct
+    self.latencyMs = latencyMs
+  }
+}

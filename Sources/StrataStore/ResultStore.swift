@@ -1,0 +1,155 @@
+import GRDB
+
+/// strata's SQLite database: one per file, migrated on open, WAL on disk.
+///
+/// Every write is its own short transaction, made as soon as the result exists,
+/// so an interrupted sweep keeps everything it measured.
+public final class ResultStore: Sendable {
+  private let writer: any DatabaseWriter
+  /// The file, or ":memory:".
+  public let path: String
+
+  /// Opens (creating if needed) the database at `path` and migrates it.
+  public init(path: String) throws(StoreError) {
+    self.path = path
+    do {
+      var configuration = Configuration()
+      configuration.foreignKeysEnabled = true
+      configuration.busyMode = .timeout(10)
+      writer = try DatabasePool(path: path, configuration: configuration)
+      try Schema.migrator.migrate(writer)
+    } catch {
+      throw StoreError(path: path, operation: "open", underlying: "\(error)")
+    }
+  }
+
+  /// An in-memory database for tests.
+  public init(inMemory: Void = ()) throws(StoreError) {
+    path = ":memory:"
+    do {
+      var configuration = Configuration()
+      configuration.foreignKeysEnabled = true
+      writer = try DatabaseQueue(configuration: configuration)
+      try Schema.migrator.migrate(writer)
+    } catch {
+      throw StoreError(path: path, operation: "open", underlying: "\(error)")
+    }
+  }
+
+  private func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    do {
+      return try writer.write(body)
+    } catch {
+      throw StoreError(path: path, operation: operation, underlying: "\(error)")
+    }
+  }
+
+  private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    do {
+      return try writer.read(body)
+    } catch {
+      throw StoreError(path: path, operation: operation, underlying: "\(error)")
+    }
+  }
+
+  // MARK: writes
+
+  public func insert(_ run: RunRecord) throws(StoreError) {
+    try write("insert run") { try run.insert($0) }
+  }
+
+  public func finishRun(id: String, status: String, at time: Double) throws(StoreError) {
+    try write("finish run") {
+      try $0.execute(
+        sql: "UPDATE run SET status = ?, finishedAt = ? WHERE id = ?", arguments: [status, time, id])
+    }
+  }
+
+  public func insert(_ cells: [CellRecord]) throws(StoreError) {
+    try write("insert cells") { db in
+      for cell in cells { try cell.insert(db) }
+    }
+  }
+
+  public func updateCell(
+    runId: String, hash: String, status: String, failure: String? = nil, serverId: Int64? = nil,
+    startedAt: Double? = nil, finishedAt: Double? = nil
+  ) throws(StoreError) {
+    try write("update cell") {
+      try $0.execute(
+        sql: """
+          UPDATE cell SET status = ?, failure = ?, serverId = COALESCE(?, serverId),
+            startedAt = COALESCE(?, startedAt), finishedAt = COALESCE(?, finishedAt)
+          WHERE runId = ? AND hash = ?
+          """,
+        arguments: [status, failure, serverId, startedAt, finishedAt, runId, hash])
+    }
+  }
+
+  /// Inserts the server and returns its id.
+  public func insert(_ server: ServerRecord) throws(StoreError) -> Int64 {
+    try write("insert server") { db in
+      var record = server
+      try record.insert(db)
+      return record.id ?? db.lastInsertedRowID
+    }
+  }
+
+  public func setServerExit(id: Int64, exitStatus: String) throws(StoreError) {
+    try write("update server") {
+      try $0.execute(sql: "UPDATE server SET exitStatus = ? WHERE id = ?", arguments: [exitStatus, id])
+    }
+  }
+
+  public func insert(_ repetition: PerfRepetitionRecord) throws(StoreError) {
+    try write("insert perf repetition") { try repetition.insert($0) }
+  }
+
+  public func insert(_ result: TaskResultRecord) throws(StoreError) {
+    try write("insert task result") { try result.insert($0) }
+  }
+
+  // MARK: reads
+
+  /// Runs, newest first.
+  public func runs() throws(StoreError) -> [RunRecord] {
+    try read("read runs") { try RunRecord.order(Column("startedAt").desc).fetchAll($0) }
+  }
+
+  public func run(id: String) throws(StoreError) -> RunRecord? {
+    try read("read run") { try RunRecord.fetchOne($0, key: id) }
+  }
+
+  public func cells(runId: String) throws(StoreError) -> [CellRecord] {
+    try read("read cells") {
+      try CellRecord.filter(Column("runId") == runId).order(Column("rowid")).fetchAll($0)
+    }
+  }
+
+  public func servers(runId: String) throws(StoreError) -> [ServerRecord] {
+    try read("read servers") { try ServerRecord.filter(Column("runId") == runId).fetchAll($0) }
+  }
+
+  public func perfRepetitions(runId: String) throws(StoreError) -> [PerfRepetitionRecord] {
+    try read("read perf repetitions") {
+      try PerfRepetitionRecord.filter(Column("runId") == runId).order(Column("rowid")).fetchAll($0)
+    }
+  }
+
+  public func taskResults(runId: String) throws(StoreError) -> [TaskResultRecord] {
+    try read("read task results") {
+      try TaskResultRecord.filter(Column("runId") == runId).order(Column("rowid")).fetchAll($0)
+    }
+  }
+}
+
+/// A database operation that failed, with the file and what to try.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+  public var path: String
+  public var operation: String
+  public var underlying: String
+
+  public var description: String {
+    "database \(path): \(operation) failed: \(underlying)\n  hint: check that the directory is writable and the file is a strata database (or pass another --db)"
+  }
+}

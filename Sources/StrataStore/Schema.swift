@@ -1,0 +1,85 @@
+import GRDB
+
+/// The schema, as named migrations. A shipped migration is never edited: a
+/// change is a new migration appended here.
+enum Schema {
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1: runs, cells, servers, perf repetitions, task results") { db in
+      try db.create(table: "run") { t in
+        t.primaryKey("id", .text)
+        t.column("startedAt", .double).notNull()
+        t.column("finishedAt", .double)
+        t.column("status", .text).notNull()
+        t.column("strataVersion", .text).notNull()
+        t.column("matrixPath", .text).notNull()
+        t.column("matrixHash", .text).notNull()
+        t.column("hostJSON", .text).notNull()
+        t.column("enginesJSON", .text).notNull()
+      }
+      try db.create(table: "server") { t in
+        t.autoIncrementedPrimaryKey("id")
+        t.column("runId", .text).notNull().references("run", onDelete: .cascade)
+        t.column("loadGroup", .text).notNull()
+        t.column("engine", .text).notNull()
+        t.column("argumentsJSON", .text).notNull()
+        t.column("port", .integer).notNull()
+        t.column("loadSeconds", .double).notNull()
+        t.column("buildInfo", .text)
+        t.column("logPath", .text).notNull()
+        t.column("startedAt", .double).notNull()
+        t.column("exitStatus", .text)
+      }
+      try db.create(table: "cell") { t in
+        t.column("runId", .text).notNull().references("run", onDelete: .cascade)
+        t.column("hash", .text).notNull()
+        t.column("loadGroup", .text).notNull()
+        t.column("engine", .text).notNull()
+        t.column("model", .text).notNull()
+        t.column("quant", .text).notNull()
+        t.column("assignmentJSON", .text).notNull()
+        t.column("variant", .text).notNull()
+        t.column("status", .text).notNull()
+          .check(sql: "status IN ('planned', 'running', 'done', 'failed', 'skipped')")
+        t.column("failure", .text)
+        t.column("serverId", .integer).references("server", onDelete: .setNull)
+        t.column("startedAt", .double)
+        t.column("finishedAt", .double)
+        t.primaryKey(["runId", "hash"])
+      }
+      try db.create(table: "perf_repetition") { t in
+        t.column("runId", .text).notNull()
+        t.column("cellHash", .text).notNull()
+        t.column("scenario", .text).notNull()
+        t.column("repetition", .integer).notNull()
+        for column in ["promptTokens", "generatedTokens", "decodeDepth", "cacheTokens"] {
+          t.column(column, .integer).notNull()
+        }
+        for column in [
+          "ttftMs", "serverPromptMs", "serverPromptTPS", "clientPromptTPS", "serverDecodeTPS",
+          "clientDecodeTPS", "itlP50Ms", "itlP90Ms", "itlP99Ms",
+        ] {
+          t.column(column, .double).notNull()
+        }
+        t.primaryKey(["runId", "cellHash", "scenario", "repetition"])
+        t.foreignKey(["runId", "cellHash"], references: "cell", onDelete: .cascade)
+      }
+      try db.create(table: "task_result") { t in
+        t.column("runId", .text).notNull()
+        t.column("cellHash", .text).notNull()
+        t.column("task", .text).notNull()
+        t.column("itemId", .text).notNull()
+        t.column("category", .text)
+        t.column("promptHash", .text).notNull()
+        t.column("response", .text).notNull()
+        t.column("extracted", .text)
+        t.column("expected", .text).notNull()
+        t.column("correct", .boolean).notNull()
+        t.column("latencyMs", .double).notNull()
+        t.primaryKey(["runId", "cellHash", "task", "itemId"])
+        t.foreignKey(["runId", "cellHash"], references: "cell", onDelete: .cascade)
+      }
+    }
+    return migrator
+  }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import StrataReport
+import StrataStore
+
+struct ReportCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Print the comparison table of a run from the database.")
+
+  @Option(help: "SQLite database file.")
+  var db: String = "strata.sqlite"
+
+  @Option(help: "Run id (default: the newest run). `--list` shows them.")
+  var run: String?
+
+  @Flag(help: "List the runs in the database instead.")
+  var list = false
+
+  @Option(help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var format: ReportFormat = .table
+
+  func run() async throws {
+    let store: ResultStore
+    do {
+      store = try ResultStore(path: db)
+      let runs = try store.runs()
+      if list {
+        for record in runs {
+          print("\(record.id)  \(record.status)  started \(record.startedAt)  \(record.matrixPath)")
+        }
+        return
+      }
+      guard let runId = run ?? runs.first?.id else {
+        printError("\(db) holds no runs yet; run `strata run` first")
+        throw ExitCode(2)
+      }
+      guard runs.contains(where: { $0.id == runId }) else {
+        printError("no run \(runId) in \(db); `strata report --list` shows the runs")
+        throw ExitCode(2)
+      }
+      print(ReportRenderer.render(try ComparisonBuilder.rows(store: store, runId: runId), format: format), terminator: "")
+    } catch let error as StoreError {
+      printError(error.description)
+      throw ExitCode(2)
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import StrataConfig
+import StrataEngine
+import StrataMatrix
+import StrataReport
+import StrataRun
+import StrataStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+struct RunCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run the sweep a matrix describes and print the comparison table.",
+    discussion: """
+      One llama-server is started per load group and stopped when the group is done.
+      Every repetition and every task item is committed to the database as it is
+      measured. Ctrl-C stops the running server and marks the run interrupted; a
+      second Ctrl-C kills the servers at once.
+      """)
+
+  @OptionGroup var options: ProjectOptions
+
+  @Argument(help: "The matrix file (default: matrix.yaml in the project directory).")
+  var matrix: String?
+
+  @Option(help: "Directory for server logs (default: strata-logs beside the database).")
+  var logs: String?
+
+  @Option(help: "Seconds to wait for a server's /health to answer 200.")
+  var healthTimeout: Double = 300
+
+  @Option(help: "Table format printed at the end: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var format: ReportFormat = .table
+
+  func run() async throws {
+    let project = try loadProject(options, matrix: matrix)
+    let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+    guard !plan.cells.isEmpty else {
+      printError("the matrix plans no cells: \(plan.skipped.count) were excluded (see `strata validate`)")
+      throw ExitCode(2)
+    }
+    let store: ResultStore
+    do {
+      store = try ResultStore(path: options.db)
+    } catch {
+      printError(error.description)
+      throw ExitCode(2)
+    }
+    let registry = ProcessRegistry()
+    let terminal = ProgressLine(interactive: isatty(STDERR_FILENO) == 1)
+    let logDirectory = logs ?? URL(fileURLWithPath: options.db).deletingLastPathComponent().appendingPathComponent("strata-logs").path
+    let context = RunContext(
+      environment: ProcessInfo.processInfo.environment, logDirectory: logDirectory, registry: registry,
+      progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout)
+    let sweep = Sweep(project: project, plan: plan, store: store, context: context, strataVersion: Strata.version)
+
+    let work = Task { try await sweep.run() }
+    let signals = SignalForwarder(registry: registry) {
+      terminal.note("interrupted: stopping the running server (Ctrl-C again to kill it now)")
+      work.cancel()
+    }
+    defer { signals.cancel() }
+    let outcome: SweepOutcome
+    do {
+      outcome = try await work.value
+    } catch is CancellationError {
+      terminal.finish()
+      printError("interrupted; everything measured so far is in \(options.db)")
+      throw ExitCode(130)
+    } catch {
+      terminal.finish()
+      if Task.isCancelled || work.isCancelled {
+        printError("interrupted; everything measured so far is in \(options.db)")
+        throw ExitCode(130)
+      }
+      printError("\(error)")
+      throw ExitCode(1)
+    }
+    terminal.finish()
+    let rows = try ComparisonBuilder.rows(store: store, runId: outcome.runId)
+    print(ReportRenderer.render(rows, format: format), terminator: "")
+    printError(
+      "run \(outcome.runId): \(outcome.done) cells done, \(outcome.failed) failed, \(outcome.skipped) skipped; database \(options.db)")
+    if outcome.failed > 0 { throw ExitCode(1) }
+  }
+}
+
+extension ReportFormat: ExpressibleByArgument {}

@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// The `strata` command: argument parsing and terminal output only; the work
+/// lives in StrataRun and StrataReport.
+@main
+struct Strata: AsyncParsableCommand {
+  static let version = "0.1.0"
+
+  static let configuration = CommandConfiguration(
+    commandName: "strata",
+    abstract: "Sweep llama.cpp servers across engines, quants and flags; compare speed against quality.",
+    discussion: """
+      A project directory holds models.yaml, engines/*.yaml, tasks/*.yaml and matrix.yaml.
+      `strata validate` checks them and prints the planned cells; `strata run` runs the
+      sweep and records every figure in SQLite; `strata report` prints the comparison.
+      """,
+    version: version,
+    subcommands: [RunCommand.self, ReportCommand.self, ValidateCommand.self])
+}
+
+/// Options every subcommand shares.
+struct ProjectOptions: ParsableArguments {
+  @Option(name: .customLong("project"), help: "Directory with models.yaml, engines/, tasks/ (default: .).")
+  var directory: String = "."
+
+  @Option(help: "SQLite database file.")
+  var db: String = "strata.sqlite"
+}

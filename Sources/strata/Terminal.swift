@@ -1,0 +1,127 @@
+@preconcurrency import Dispatch
+import Foundation
+import StrataEngine
+import StrataMatrix
+import StrataRun
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+func printError(_ message: String) {
+  FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+}
+
+/// The progress line: rewritten in place on a terminal, one line per milestone otherwise (logs, CI).
+final class ProgressLine: Sendable {
+  let interactive: Bool
+  private let state = LockedState()
+
+  init(interactive: Bool) { self.interactive = interactive }
+
+  func show(_ event: ProgressEvent) {
+    switch event {
+    case .runStarted(let runId, let cells, let groups):
+      note("run \(runId): \(cells) cells in \(groups) server load groups")
+    case .serverStarting(let group, let of, let label):
+      state.set(prefix: "[server \(group)/\(of)] \(label)")
+      update("loading…")
+    case .serverReady(let seconds):
+      note("\(state.prefix): ready in \(String(format: "%.2f", seconds)) s")
+    case .cellStarted(let index, let of, let label):
+      state.set(prefix: "[cell \(index)/\(of)] \(label)")
+      update("starting")
+    case .perfRepetition(let scenario, let repetition, let of, let tps):
+      update("\(scenario) repetition \(repetition)/\(of): decode \(String(format: "%.1f", tps)) t/s")
+    case .taskItem(let task, let index, let of, _):
+      update("\(task) item \(index)/\(of)")
+    case .cellFinished(_, let status, let detail):
+      note("\(state.prefix): \(status)\(detail.map { " — \($0)" } ?? "")")
+    case .runFinished:
+      break
+    }
+  }
+
+  /// A line that stays.
+  func note(_ text: String) {
+    if interactive { printError("\r\u{1B}[K" + text) } else { printError(text) }
+  }
+
+  private func update(_ text: String) {
+    guard interactive else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K\(state.prefix): \(text)".prefix(400).utf8))
+  }
+
+  func finish() {
+    if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+  }
+}
+
+private final class LockedState: Sendable {
+  private let value = Mutex("")
+  var prefix: String { value.withLock { $0 } }
+  func set(prefix: String) { value.withLock { $0 = prefix } }
+}
+
+/// Turns SIGINT/SIGTERM into cancellation, once; a second signal kills every
+/// server at once and exits. The only place strata handles signals.
+final class SignalForwarder {
+  private let sources: [any DispatchSourceSignal]
+
+  init(registry: ProcessRegistry, onFirst: @escaping @Sendable () -> Void) {
+    let count = SignalCount()
+    sources = [SIGINT, SIGTERM].map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        if count.increment() == 1 {
+          onFirst()
+        } else {
+          registry.killAll()
+          exit(130)
+        }
+      }
+      source.resume()
+      return source
+    }
+  }
+
+  func cancel() {
+    sources.forEach { $0.cancel() }
+  }
+}
+
+private final class SignalCount: Sendable {
+  private let value = Mutex(0)
+  func increment() -> Int {
+    value.withLock {
+      $0 += 1
+      return $0
+    }
+  }
+}
+
+/// Human summary of a plan, for `strata validate`.
+enum PlanPrinter {
+  static func describe(_ plan: MatrixPlan) -> String {
+    var lines = ["\(plan.cells.count) cells in \(plan.groups.count) load groups (one server each):"]
+    for (index, group) in plan.groups.enumerated() {
+      let flags = group.cells.first?.cell.flagArguments.joined(separator: " ") ?? ""
+      lines.append("  server \(index + 1): \(group.key.engine) \(group.key.model) \(group.key.quant) \(flags)")
+      for plan in group.cells {
+        let scenarios = plan.scenarios.map(\.name).joined(separator: ",")
+        let tasks = plan.tasks.map { "\($0.name)\($0.limit.map { "×\($0)" } ?? "")" }.joined(separator: ",")
+        let sampling = plan.cell.sampling.isEmpty ? "" : " " + plan.cell.sampling.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
+        lines.append("    cell \(plan.cell.id)\(sampling): scenarios \(scenarios.isEmpty ? "-" : scenarios) × \(plan.repeats), tasks \(tasks.isEmpty ? "-" : tasks)")
+      }
+    }
+    if !plan.skipped.isEmpty {
+      lines.append("\(plan.skipped.count) cells left out:")
+      for skipped in plan.skipped {
+        lines.append("  \(skipped.cell.engine) \(skipped.cell.model) \(skipped.cell.quant) \(skipped.cell.variantLabel): \(skipped.reason)")
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import StrataConfig
+import StrataMatrix
+import StrataRun
+
+struct ValidateCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate",
+    abstract: "Check every config file and print the planned cells without running anything.")
+
+  @OptionGroup var options: ProjectOptions
+
+  @Argument(help: "The matrix file (default: matrix.yaml in the project directory).")
+  var matrix: String?
+
+  func run() async throws {
+    let project = try loadProject(options, matrix: matrix)
+    let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+    print(PlanPrinter.describe(plan))
+  }
+}
+
+/// Loads the project, printing config errors as the user should see them.
+func loadProject(_ options: ProjectOptions, matrix: String?) throws -> Project {
+  do {
+    return try ProjectLoader.load(directory: options.directory, matrixPath: matrix)
+  } catch {
+    printError(error.description)
+    throw ExitCode(2)
+  }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@testable import StrataConfig
+
+@Suite("matrix.yaml parsing")
+struct MatrixSpecParserTests {
+  let yaml = """
+    design: full
+    repeats: 3
+    axes:
+      engine: [cpu, vulkan]
+      model: [smollm2-135m, gemma3-270m]
+      quant: [Q4_1, Q4_K_M, Q3_K_S]
+      args:
+        threads: [2]
+        flash_attn: [on, off]
+        ctk: f16
+      sampling:
+        temperature: [0, 0.7]
+        seed: 42
+    exclude:
+      - {engine: vulkan, quant: Q3_K_S}
+    overrides:
+      - when: {engine: vulkan, flash_attn: false}
+        scenarios: [pp64-tg16]
+        tasks: [{name: arc_challenge, limit: 5}]
+        repeats: 2
+    scenarios: [pp512-tg128, pp1024-tg256]
+    tasks:
+      - name: arc_challenge
+        limit: 20
+      - hellaswag
+    """
+
+  func parsed() throws -> MatrixSpec {
+    try MatrixSpecParser.parse(yaml: yaml, file: "matrix.yaml")
+  }
+
+  @Test func axesAreParsedWithNormalisedValues() throws {
+    let axes = try parsed().axes
+    #expect(axes.engines == ["cpu", "vulkan"])
+    #expect(axes.models == ["smollm2-135m", "gemma3-270m"])
+    #expect(axes.quants == ["Q4_1", "Q4_K_M", "Q3_K_S"])
+    #expect(axes.flags[.threads] == [.int(2)])
+    #expect(axes.flags[.ctk] == [.string("f16")])
+    #expect(axes.sampling[.temperature] == [.double(0), .double(0.7)])
+    #expect(axes.sampling[.seed] == [.int(42)])
+  }
+
+  @Test func flashAttnKeepsOnOffAsStringsAndMapsBooleans() throws {
+    let spec = try MatrixSpecParser.parse(
+      yaml: "axes:\n  engine: cpu\n  model: m\n  args:\n    flash_attn: [on, auto, false]\n", file: "matrix.yaml")
+    #expect(spec.axes.flags[.flashAttn] == [.string("on"), .string("auto"), .string("off")])
+  }
+
+  @Test func duplicateAfterNormalisationIsAnError() {
+    let duplicated = yaml.replacingOccurrences(of: "flash_attn: [on, off]", with: "flash_attn: [on, off, true]")
+    let errors = ConfigKind.matrix.errors(yaml: duplicated, file: "matrix.yaml")
+    #expect(errors.count == 1)
+    #expect(errors.first?.message.hasPrefix("duplicate value 'on' in axes.args.flash_attn; first listed at line 9") == true)
+    #expect(errors.first?.location == SourceLocation(file: "matrix.yaml", line: 9, column: 27))
+  }
+
+  @Test func topLevelFieldsExcludeAndOverridesAreParsed() throws {
+    let spec = try parsed()
+    #expect(spec.design == .full)
+    #expect(spec.repeats == 3)
+    #expect(spec.scenarios.map(\.name) == ["pp512-tg128", "pp1024-tg256"])
+    #expect(spec.tasks == [TaskSelection(name: "arc_challenge", limit: 20), TaskSelection(name: "hellaswag")])
+    #expect(spec.exclude.map(\.constraints) == [["engine": [.string("vulkan")], "quant": [.string("Q3_K_S")]]])
+    #expect(spec.exclude.first?.location == SourceLocation(file: "matrix.yaml", line: 15, column: 5))
+    let override = try #require(spec.overrides.first)
+    #expect(override.when.constraints == ["engine": [.string("vulkan")], "flash_attn": [.string("off")]])
+    #expect(override.scenarios == [Scenario(promptTokens: 64, generateTokens: 16)])
+    #expect(override.tasks == [TaskSelection(name: "arc_challenge", limit: 5)])
+    #expect(override.repeats == 2)
+    #expect(spec.location == SourceLocation(file: "matrix.yaml", line: 1, column: 1))
+    #expect(spec.axisLocations["engine"] == SourceLocation(file: "matrix.yaml", line: 4, column: 3))
+    #expect(spec.axisLocations["threads"] == SourceLocation(file: "matrix.yaml", line: 8, column: 5))
+    #expect(spec.axisLocations["temperature"] == SourceLocation(file: "matrix.yaml", line: 12, column: 5))
+  }
+
+  @Test func defaultsApplyToAMinimalMatrix() throws {
+    let spec = try MatrixSpecParser.parse(yaml: "axes: {engine: cpu, model: tiny}", file: "matrix.yaml")
+    #expect(spec.design == .full)
+    #expect(spec.repeats == 3)
+    #expect(spec.axes == AxisSet(engines: ["cpu"], models: ["tiny"]))
+    #expect(spec.scenarios == [Scenario.standard])
+    #expect(spec.tasks.isEmpty)
+    #expect(spec.exclude.isEmpty)
+    #expect(spec.overrides.isEmpty)
+  }
+
+  @Test func patternsMatchWhenEveryConstrainedAxisHasAnAllowedValue() {
+    let pattern = AxisPattern(constraints: ["engine": [.string("vulkan")], "quant": [.string("Q3_K_S"), .string("Q4_1")]])
+    #expect(pattern.matches(["engine": .string("vulkan"), "quant": .string("Q4_1"), "model": .string("m")]))
+    #expect(!pattern.matches(["engine": .string("cpu"), "quant": .string("Q4_1")]))
+    #expect(!pattern.matches(["engine": .string("vulkan")]))
+    #expect(AxisPattern(constraints: [:]).matches([:]))
+  }
+
+  @Test func patternQuantsAreLeftToTheProjectWhenTheQuantAxisIsOpen() throws {
+    let spec = try MatrixSpecParser.parse(
+      yaml: "axes: {engine: cpu, model: tiny}\nexclude:\n  - {quant: Q8_0}\n", file: "matrix.yaml")
+    #expect(spec.exclude.first?.constraints == ["quant": [.string("Q8_0")]])
+    #expect(spec.references.contains(MatrixReference(kind: .quant, name: "Q8_0", location: SourceLocation(file: "matrix.yaml", line: 3, column: 13))))
+  }
+}

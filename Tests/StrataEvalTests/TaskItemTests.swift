@@ -1,0 +1,69 @@
+import StrataConfig
+import Testing
+
+@testable import StrataEval
+
+@Suite("Task items: loading, selection, prompts")
+struct TaskItemTests {
+  static let line =
+    #"{"id":"Mercury_1","category":"Mercury","question":"Which is a metal?","choices":[{"label":"A","text":"wood"},{"label":"B","text":"iron"}],"answer":"B","fewshot":"Question: 1+1?\n A. 2\n B. 3\nAnswer: A\n\n"}"#
+
+  @Test("parses strata's JSONL task format")
+  func parses() throws {
+    let items = try TaskItemLoader.parse(Self.line + "\n\n", path: "t.jsonl")
+    #expect(items.count == 1)
+    #expect(items[0].choices.map(\.label) == ["A", "B"])
+    #expect(items[0].category == "Mercury")
+  }
+
+  @Test(
+    "names the line and the problem of a bad item",
+    arguments: [
+      ("{\"id\":\"x\"}", 1, "missing field"),
+      ("not json", 1, "not valid JSON"),
+      (#"{"id":"x","question":"q","choices":[{"label":"A","text":"a"},{"label":"B","text":"b"}],"answer":"C"}"#, 1, "answer 'C' is not one of"),
+      (#"{"id":"x","question":"q","choices":[{"label":"A","text":"a"}],"answer":"A"}"#, 1, "at least 2 choices"),
+    ])
+  func rejects(text: String, line: Int, message: String) {
+    #expect {
+      _ = try TaskItemLoader.parse("\n" + text, path: "t.jsonl")
+    } throws: { error in
+      guard case TaskDataError.malformed(let path, let at, let got) = error else { return false }
+      return path == "t.jsonl" && at == line + 1 && got.contains(message)
+    }
+  }
+
+  @Test("a missing file says how to get the items")
+  func missing() {
+    #expect(throws: TaskDataError.missing(path: "/nonexistent/items.jsonl")) {
+      _ = try TaskItemLoader.load(path: "/nonexistent/items.jsonl")
+    }
+    #expect(TaskDataError.missing(path: "p").description.contains("scripts/setup"))
+  }
+
+  @Test("selection is deterministic, seed-dependent, and a smaller limit is a prefix")
+  func selection() {
+    let items = (0..<50).map {
+      MultipleChoiceItem(
+        id: "item-\($0)", question: "q", choices: [.init(label: "A", text: "a"), .init(label: "B", text: "b")],
+        answer: "A")
+    }
+    let twenty = ItemSelection.select(items, limit: 20, seed: 1)
+    #expect(twenty.count == 20)
+    #expect(twenty == ItemSelection.select(items.reversed(), limit: 20, seed: 1))
+    #expect(Array(twenty.prefix(5)) == ItemSelection.select(items, limit: 5, seed: 1))
+    #expect(twenty != ItemSelection.select(items, limit: 20, seed: 2))
+    #expect(ItemSelection.select(items, limit: 100, seed: 1).count == 50)
+  }
+
+  @Test("zero-shot prompt lists the options; few-shot puts the examples first")
+  func prompts() throws {
+    let item = try #require(try TaskItemLoader.parse(Self.line, path: "t").first)
+    let zero = MultipleChoicePrompt.messages(for: item, style: .zeroShot)
+    #expect(zero.count == 1)
+    #expect(zero[0].content.hasSuffix("Question: Which is a metal?\n A. wood\n B. iron\nAnswer:"))
+    #expect(!zero[0].content.contains("1+1"))
+    let few = MultipleChoicePrompt.messages(for: item, style: .fewShot)
+    #expect(few[0].content.contains("Question: 1+1?\n A. 2\n B. 3\nAnswer: A\n\nQuestion: Which is a metal?"))
+  }
+}

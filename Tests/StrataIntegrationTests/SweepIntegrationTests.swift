@@ -1,0 +1,87 @@
+import Foundation
+import StrataConfig
+import StrataEngine
+import StrataMatrix
+import StrataReport
+import StrataRun
+import StrataStore
+import Testing
+
+@Suite("A real sweep against the real CPU llama-server", .tags(.integration), .enabled(if: RealParts.available))
+struct SweepIntegrationTests {
+  @Test("a 2-cell matrix runs to the end and stores plausible figures")
+  func twoCells() async throws {
+    let dir = try RealParts.project(matrix: RealParts.twoCellMatrix)
+    let project = try ProjectLoader.load(directory: dir)
+    let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+    #expect(plan.cells.count == 2)
+    #expect(plan.groups.count == 2)
+
+    let store = try ResultStore(path: "\(dir)/strata.sqlite")
+    let registry = ProcessRegistry()
+    let context = RunContext(
+      environment: ProcessInfo.processInfo.environment, logDirectory: "\(dir)/logs", registry: registry,
+      progress: { _ in })
+    let outcome = try await Sweep(
+      project: project, plan: plan, store: store, context: context, strataVersion: "test"
+    ).run()
+
+    #expect(outcome.done == 2 && outcome.failed == 0)
+    #expect(registry.live.isEmpty)
+    let cells = try store.cells(runId: outcome.runId)
+    #expect(cells.map(\.status) == ["done", "done"])
+    let repetitions = try store.perfRepetitions(runId: outcome.runId)
+    #expect(repetitions.count == 4)
+    for r in repetitions {
+      #expect(r.promptTokens == 64)
+      #expect(r.generatedTokens == 16)
+      #expect(r.cacheTokens == 0)
+      #expect(r.ttftMs > 0 && r.serverDecodeTPS > 0 && r.clientDecodeTPS > 0 && r.serverPromptTPS > 0)
+    }
+    let answers = try store.taskResults(runId: outcome.runId)
+    #expect(answers.count == 8)
+    #expect(Set(answers.map(\.itemId)).count == 4)
+    let servers = try store.servers(runId: outcome.runId)
+    #expect(servers.count == 2)
+    #expect(servers.allSatisfy { $0.loadSeconds > 0 })
+    #expect(servers.allSatisfy { FileManager.default.fileExists(atPath: $0.logPath) })
+    #expect(try store.run(id: outcome.runId)?.status == "done")
+
+    let rows = try ComparisonBuilder.rows(store: store, runId: outcome.runId)
+    #expect(rows.count == 2)
+    for row in rows {
+      let accuracy = try #require(row.accuracy)
+      #expect((0...1).contains(accuracy.value) && accuracy.trials == 4)
+      #expect((row.decodeTPS?.mean ?? 0) > 0)
+      #expect((row.loadSeconds ?? 0) > 0)
+    }
+    let table = ReportRenderer.render(rows, format: .table)
+    #expect(table.contains("flash_attn"))
+    #expect(table.contains("pp64-tg16"))
+  }
+
+  @Test("a server that cannot load fails its cells with the log's reason, and the sweep goes on")
+  func badModelFailsCell() async throws {
+    let dir = try RealParts.project(matrix: RealParts.twoCellMatrix)
+    // A file that is not a GGUF: llama-server exits during load.
+    let bogus = "\(dir)/bogus.Q4_1.gguf"
+    try "not a model".write(toFile: bogus, atomically: true, encoding: .utf8)
+    try """
+    models:
+      - name: smollm2-135m
+        files:
+          Q4_1: \(bogus)
+    """.write(toFile: "\(dir)/models.yaml", atomically: true, encoding: .utf8)
+    let project = try ProjectLoader.load(directory: dir)
+    let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+    let store = try ResultStore(inMemory: ())
+    let context = RunContext(
+      environment: ProcessInfo.processInfo.environment, logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
+      progress: { _ in })
+    let outcome = try await Sweep(project: project, plan: plan, store: store, context: context, strataVersion: "t").run()
+    #expect(outcome.failed == 2 && outcome.done == 0)
+    let cells = try store.cells(runId: outcome.runId)
+    #expect(cells.allSatisfy { $0.status == "failed" && ($0.failure ?? "").contains("exited during load") })
+    #expect(try store.run(id: outcome.runId)?.status == "partial")
+  }
+}
