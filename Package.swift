@@ -46,7 +46,8 @@ let package = Package(
     .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
     .testTarget(name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"]),
-    .testTarget(name: "StrataIntegrationTests", dependencies: ["StrataRun", "StrataReport", "StrataStore", "StrataConfig"]),
+    .testTarget(
+      name: "StrataIntegrationTests", dependencies: ["StrataRun", "StrataReport", "StrataStore", "StrataConfig"]),
   ],
   swiftLanguageModes: [.v6]
 )

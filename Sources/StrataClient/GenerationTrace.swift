@@ -1,8 +1,14 @@
-/// A native POST /completion request whose prompt is given as token ids, so a
-/// performance probe controls the prompt length exactly.
+/// A native POST /completion request: token ids (a performance probe controls the
+/// prompt length exactly) or text (task items put to base models).
 public struct CompletionRequest: Sendable, Hashable {
-  /// Prompt token ids (sent as the JSON array `prompt`; llama-server skips tokenizing).
-  public var promptTokens: [Int]
+  /// What `/completion` continues: token ids (an exact prompt length for performance
+  /// probes; llama-server skips tokenizing) or text (tokenized by the server).
+  public enum Prompt: Sendable, Hashable {
+    case tokens([Int])
+    case text(String)
+  }
+  /// `prompt`.
+  public var prompt: Prompt
   /// `n_predict`: maximum tokens to generate.
   public var maxTokens: Int
   /// `ignore_eos`: keep generating past end-of-sequence (fixed-length probes).
@@ -13,18 +19,31 @@ public struct CompletionRequest: Sendable, Hashable {
   public var seed: UInt64
   /// `temperature`: sampling temperature; 0 is greedy.
   public var temperature: Double
+  /// `stop`: strings that end generation (not included in the output).
+  public var stop: [String]
 
-  /// Creates a request; see the properties for the wire names.
+  /// A request for a prompt given as token ids; defaults suit a performance probe.
   public init(
     promptTokens: [Int], maxTokens: Int, ignoreEOS: Bool = true, cachePrompt: Bool = false, seed: UInt64 = 42,
     temperature: Double = 0
   ) {
-    self.promptTokens = promptTokens
+    self.init(
+      prompt: .tokens(promptTokens), maxTokens: maxTokens, ignoreEOS: ignoreEOS, cachePrompt: cachePrompt,
+      seed: seed, temperature: temperature, stop: [])
+  }
+
+  /// A request with every field given.
+  public init(
+    prompt: Prompt, maxTokens: Int, ignoreEOS: Bool, cachePrompt: Bool, seed: UInt64, temperature: Double,
+    stop: [String]
+  ) {
+    self.prompt = prompt
     self.maxTokens = maxTokens
     self.ignoreEOS = ignoreEOS
     self.cachePrompt = cachePrompt
     self.seed = seed
     self.temperature = temperature
+    self.stop = stop
   }
 }
 

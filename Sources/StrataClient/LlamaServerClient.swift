@@ -55,8 +55,8 @@ public struct LlamaServerClient: Sendable {
   /// answer. Throws `.status` for an HTTP error or an `error` object in the stream.
   public func streamCompletion(_ request: CompletionRequest) async throws(HTTPClientError) -> GenerationTrace {
     let body = CompletionWire(
-      prompt: request.promptTokens, nPredict: request.maxTokens, cachePrompt: request.cachePrompt,
-      ignoreEOS: request.ignoreEOS, seed: request.seed, temperature: request.temperature)
+      prompt: request.prompt, nPredict: request.maxTokens, cachePrompt: request.cachePrompt,
+      ignoreEOS: request.ignoreEOS, seed: request.seed, temperature: request.temperature, stop: request.stop)
     return try await stream(baseURL + "/completion", body: body, flavor: .native)
   }
 
@@ -109,17 +109,18 @@ public struct LlamaServerClient: Sendable {
 
 /// Body of POST /completion.
 struct CompletionWire: Encodable {
-  var prompt: [Int]
+  var prompt: CompletionRequest.Prompt
   var nPredict: Int
   var stream = true
   var cachePrompt: Bool
   var ignoreEOS: Bool
   var seed: UInt64
   var temperature: Double
+  var stop: [String]
   var timingsPerToken = false
 
   enum CodingKeys: String, CodingKey {
-    case prompt, stream, seed, temperature
+    case prompt, stream, seed, temperature, stop
     case nPredict = "n_predict"
     case cachePrompt = "cache_prompt"
     case ignoreEOS = "ignore_eos"
@@ -142,5 +143,16 @@ struct ChatWire: Encodable {
     case maxTokens = "max_tokens"
     case cachePrompt = "cache_prompt"
     case timingsPerToken = "timings_per_token"
+  }
+}
+
+extension CompletionRequest.Prompt: Encodable {
+  /// llama-server takes `prompt` as a JSON array of token ids or as a string.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    switch self {
+    case .tokens(let ids): try container.encode(ids)
+    case .text(let text): try container.encode(text)
+    }
   }
 }

@@ -77,6 +77,7 @@ public struct LoadGroupKey: Sendable, Hashable {
     let flagLines = flags.sorted { $0.key.rawValue < $1.key.rawValue }.map {
       "\($0.key.rawValue)=\($0.value.canonical)"
     }
-    return StableHash.hex((["engine=\(engine)", "model=\(model)", "quant=\(quant)"] + flagLines).joined(separator: "\n"))
+    return StableHash.hex(
+      (["engine=\(engine)", "model=\(model)", "quant=\(quant)"] + flagLines).joined(separator: "\n"))
   }
 }

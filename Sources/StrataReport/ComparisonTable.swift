@@ -25,9 +25,14 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
 
 /// Builds comparison rows from a run in the store.
 public enum ComparisonBuilder {
-  public static func rows(store: ResultStore, runId: String) throws(StoreError) -> [ComparisonRow] {
-    let cells = try store.cells(runId: runId)
-    let servers = Dictionary(uniqueKeysWithValues: try store.servers(runId: runId).compactMap { s in s.id.map { ($0, s) } })
+  /// One row per cell the matrix planned; cells it left out (`skipped`) only
+  /// with `includeSkipped`.
+  public static func rows(
+    store: ResultStore, runId: String, includeSkipped: Bool = false
+  ) throws(StoreError) -> [ComparisonRow] {
+    let cells = try store.cells(runId: runId).filter { includeSkipped || $0.status != "skipped" }
+    let servers = Dictionary(
+      uniqueKeysWithValues: try store.servers(runId: runId).compactMap { s in s.id.map { ($0, s) } })
     let perf = Dictionary(grouping: try store.perfRepetitions(runId: runId), by: \.cellHash)
     let results = Dictionary(grouping: try store.taskResults(runId: runId), by: \.cellHash)
     return cells.map { cell in

@@ -61,7 +61,9 @@ public enum ReportRenderer {
     }
     var lines = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
     lines += body.map(line)
-    let failures = rows.compactMap { row in row.failure.map { "  \(row.engine) \(row.model) \(row.quant): \($0)" } }
+    let failures = rows.filter { $0.status == "failed" }.map { row in
+      "  \(row.engine) \(row.model) \(row.quant) \(row.axes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")): \(row.failure ?? "unknown")"
+    }
     if !failures.isEmpty { lines += ["", "failures:"] + failures }
     lines += [
       "",
@@ -75,7 +77,9 @@ public enum ReportRenderer {
     let axes = varyingAxes(rows)
     let header = ["engine", "model", "quant"] + axes + figureHeaders
     var lines = ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
-    lines += rows.map { "| " + cells($0, axes: axes).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
+    lines += rows.map {
+      "| " + cells($0, axes: axes).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -89,7 +93,8 @@ public enum ReportRenderer {
       ]
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
     func quote(_ field: String) -> String {
-      field.contains(where: { ",\"\n".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+      field.contains(where: { ",\"\n".contains($0) })
+        ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
     }
     var lines = [header.joined(separator: ",")]
     for row in rows {

@@ -16,7 +16,8 @@ public struct HostInventory: Sendable, Codable, Hashable {
     let cpuLines = cpuinfo.split(separator: "\n")
     let model = cpuLines.first { $0.hasPrefix("model name") }.map(value) ?? "unknown"
     let cores = cpuLines.filter { $0.hasPrefix("processor") }.count
-    let memKiB = text("\(procRoot)/meminfo").split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+    let memKiB =
+      text("\(procRoot)/meminfo").split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
       .flatMap { UInt64(value($0).split(separator: " ").first ?? "") } ?? 0
     let osRelease = text("\(etcRoot)/os-release").split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
       .map { String($0.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }

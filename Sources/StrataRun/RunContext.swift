@@ -1,4 +1,5 @@
 import Foundation
+import StrataConfig
 import StrataEngine
 
 /// Everything a sweep touches on the host, in one value, so tests can swap it.
@@ -42,8 +43,6 @@ public enum ProgressEvent: Sendable {
   case cellFinished(index: Int, status: String, detail: String?)
   case runFinished(runId: String, done: Int, failed: Int, skipped: Int)
 }
-
-import StrataConfig
 
 extension Project {
   /// The quants each model offers, as matrix expansion needs them.

@@ -70,7 +70,7 @@ public struct Sweep: Sendable {
                 items: &items, tally: &tally)
             }
           }
-        } catch where !(error is CancellationError) && !Task.isCancelled {
+        } catch  where !(error is CancellationError) && !Task.isCancelled {
           for (offset, cellPlan) in group.cells.enumerated() {
             try store.updateCell(
               runId: runId, hash: cellPlan.cell.id, status: "failed", failure: "\(error)",
@@ -104,7 +104,8 @@ public struct Sweep: Sendable {
       for scenario in cellPlan.scenarios {
         try await probe.run(scenario, repeats: cellPlan.repeats) { m in
           context.progress(
-            .perfRepetition(scenario: scenario.name, repetition: m.repetition, of: cellPlan.repeats, decodeTPS: m.serverDecodeTPS))
+            .perfRepetition(
+              scenario: scenario.name, repetition: m.repetition, of: cellPlan.repeats, decodeTPS: m.serverDecodeTPS))
           try store.insert(record(m, runId: runId, cell: cell, scenario: scenario))
         }
       }
@@ -129,7 +130,7 @@ public struct Sweep: Sendable {
       try store.updateCell(runId: runId, hash: cell.id, status: "done", finishedAt: context.wallClock())
       tally.done += 1
       context.progress(.cellFinished(index: index + 1, status: "done", detail: nil))
-    } catch where !(error is CancellationError) && !Task.isCancelled {
+    } catch  where !(error is CancellationError) && !Task.isCancelled {
       try store.updateCell(
         runId: runId, hash: cell.id, status: "failed", failure: "\(error)", finishedAt: context.wallClock())
       tally.failed += 1
@@ -159,7 +160,8 @@ public struct Sweep: Sendable {
     guard FileManager.default.fileExists(atPath: path) else {
       throw SweepError.modelFileMissing(model: model.name, path: path)
     }
-    let log = "\(context.logDirectory)/\(runId.prefix(8))-\(index + 1)-\(engine.name)-\(model.name)-\(group.key.quant).log"
+    let log =
+      "\(context.logDirectory)/\(runId.prefix(8))-\(index + 1)-\(engine.name)-\(model.name)-\(group.key.quant).log"
     return ServerLaunch(
       engine: engine, modelPath: path, flagArguments: group.cells.first?.cell.flagArguments ?? [], logPath: log)
   }
@@ -177,9 +179,10 @@ public struct Sweep: Sendable {
   }
 
   private func engineBinaries() -> [String: String] {
-    Dictionary(uniqueKeysWithValues: Set(plan.groups.map(\.key.engine)).compactMap { name in
-      project.engines[name].map { (name, $0.binary) }
-    })
+    Dictionary(
+      uniqueKeysWithValues: Set(plan.groups.map(\.key.engine)).compactMap { name in
+        project.engines[name].map { (name, $0.binary) }
+      })
   }
 
   private func plannedCellRecords(runId: String) -> [CellRecord] {
@@ -219,7 +222,8 @@ public struct Sweep: Sendable {
   }
 
   private func label(_ cell: Cell) -> String {
-    ([cell.engine, cell.model, cell.quant] + (cell.variantLabel.isEmpty ? [] : [cell.variantLabel])).joined(separator: " ")
+    ([cell.engine, cell.model, cell.quant] + (cell.variantLabel.isEmpty ? [] : [cell.variantLabel])).joined(
+      separator: " ")
   }
 
   private func label(_ key: LoadGroupKey) -> String {

@@ -38,7 +38,8 @@ struct ReportCommand: AsyncParsableCommand {
         printError("no run \(runId) in \(db); `strata report --list` shows the runs")
         throw ExitCode(2)
       }
-      print(ReportRenderer.render(try ComparisonBuilder.rows(store: store, runId: runId), format: format), terminator: "")
+      print(
+        ReportRenderer.render(try ComparisonBuilder.rows(store: store, runId: runId), format: format), terminator: "")
     } catch let error as StoreError {
       printError(error.description)
       throw ExitCode(2)

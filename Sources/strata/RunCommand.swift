@@ -52,7 +52,8 @@ struct RunCommand: AsyncParsableCommand {
     }
     let registry = ProcessRegistry()
     let terminal = ProgressLine(interactive: isatty(STDERR_FILENO) == 1)
-    let logDirectory = logs ?? URL(fileURLWithPath: options.db).deletingLastPathComponent().appendingPathComponent("strata-logs").path
+    let logDirectory =
+      logs ?? URL(fileURLWithPath: options.db).deletingLastPathComponent().appendingPathComponent("strata-logs").path
     let context = RunContext(
       environment: ProcessInfo.processInfo.environment, logDirectory: logDirectory, registry: registry,
       progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout)
@@ -84,7 +85,8 @@ struct RunCommand: AsyncParsableCommand {
     let rows = try ComparisonBuilder.rows(store: store, runId: outcome.runId)
     print(ReportRenderer.render(rows, format: format), terminator: "")
     printError(
-      "run \(outcome.runId): \(outcome.done) cells done, \(outcome.failed) failed, \(outcome.skipped) skipped; database \(options.db)")
+      "run \(outcome.runId): \(outcome.done) cells done, \(outcome.failed) failed, \(outcome.skipped) skipped; database \(options.db)"
+    )
     if outcome.failed > 0 { throw ExitCode(1) }
   }
 }

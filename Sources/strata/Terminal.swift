@@ -112,14 +112,23 @@ enum PlanPrinter {
       for plan in group.cells {
         let scenarios = plan.scenarios.map(\.name).joined(separator: ",")
         let tasks = plan.tasks.map { "\($0.name)\($0.limit.map { "×\($0)" } ?? "")" }.joined(separator: ",")
-        let sampling = plan.cell.sampling.isEmpty ? "" : " " + plan.cell.sampling.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
-        lines.append("    cell \(plan.cell.id)\(sampling): scenarios \(scenarios.isEmpty ? "-" : scenarios) × \(plan.repeats), tasks \(tasks.isEmpty ? "-" : tasks)")
+        let sampling =
+          plan.cell.sampling.isEmpty
+          ? ""
+          : " "
+            + plan.cell.sampling.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }
+            .joined(separator: " ")
+        lines.append(
+          "    cell \(plan.cell.id)\(sampling): scenarios \(scenarios.isEmpty ? "-" : scenarios) × \(plan.repeats), tasks \(tasks.isEmpty ? "-" : tasks)"
+        )
       }
     }
     if !plan.skipped.isEmpty {
       lines.append("\(plan.skipped.count) cells left out:")
       for skipped in plan.skipped {
-        lines.append("  \(skipped.cell.engine) \(skipped.cell.model) \(skipped.cell.quant) \(skipped.cell.variantLabel): \(skipped.reason)")
+        lines.append(
+          "  \(skipped.cell.engine) \(skipped.cell.model) \(skipped.cell.quant) \(skipped.cell.variantLabel): \(skipped.reason)"
+        )
       }
     }
     return lines.joined(separator: "\n")

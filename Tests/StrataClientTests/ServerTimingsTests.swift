@@ -135,14 +135,23 @@ struct ServerTimingsTests {
   @Test("request bodies use llama.cpp's field names")
   func requestBodies() throws {
     let completion = CompletionWire(
-      prompt: [1, 2], nPredict: 16, cachePrompt: false, ignoreEOS: true, seed: 7, temperature: 0)
+      prompt: .tokens([1, 2]), nPredict: 16, cachePrompt: false, ignoreEOS: true, seed: 7, temperature: 0,
+      stop: [])
     let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(completion)) as? [String: Any]
     let keys = Set(object?.keys.map { $0 } ?? [])
     #expect(
       keys == [
-        "prompt", "n_predict", "stream", "cache_prompt", "ignore_eos", "seed", "temperature", "timings_per_token",
+        "prompt", "n_predict", "stream", "cache_prompt", "ignore_eos", "seed", "temperature", "stop",
+        "timings_per_token",
       ])
     #expect(object?["stream"] as? Bool == true)
+    #expect(object?["prompt"] as? [Int] == [1, 2])
+    let text = CompletionWire(
+      prompt: .text("Question: 2+2?\nAnswer:"), nPredict: 4, cachePrompt: true, ignoreEOS: false, seed: 7,
+      temperature: 0, stop: ["\n"])
+    let textObject = try JSONSerialization.jsonObject(with: JSONEncoder().encode(text)) as? [String: Any]
+    #expect(textObject?["prompt"] as? String == "Question: 2+2?\nAnswer:")
+    #expect(textObject?["stop"] as? [String] == ["\n"])
     let chat = ChatWire(
       messages: [ChatMessage(role: "user", content: "hi")], maxTokens: 8, temperature: 0, seed: 1, cachePrompt: true)
     let chatObject = try JSONSerialization.jsonObject(with: JSONEncoder().encode(chat)) as? [String: Any]

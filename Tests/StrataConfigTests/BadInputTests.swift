@@ -22,12 +22,14 @@ struct BadInputTests {
     BadInput(
       label: "unknown key with did-you-mean", kind: .models,
       yaml: "models:\n  - name: qwen\n    repo_id: unsloth/Qwen3-0.6B-GGUF\n    quant_tag: [Q4_K_M]\n",
-      message: "unknown key 'quant_tag' in model 'qwen'; known keys: name, files, path, quant, repo_id, quant_tags, revision, provider, base_url, api_key_env, model",
+      message:
+        "unknown key 'quant_tag' in model 'qwen'; known keys: name, files, path, quant, repo_id, quant_tags, revision, provider, base_url, api_key_env, model",
       line: 4, column: 5, hint: "did you mean 'quant_tags'?"),
     BadInput(
       label: "unknown top-level matrix key", kind: .matrix,
       yaml: "axes: {engine: cpu, model: m}\nscenario: [pp512-tg128]\n",
-      message: "unknown key 'scenario' in matrix.yaml; known keys: design, repeats, axes, exclude, overrides, scenarios, tasks",
+      message:
+        "unknown key 'scenario' in matrix.yaml; known keys: design, repeats, axes, exclude, overrides, scenarios, tasks",
       line: 2, column: 1, hint: "did you mean 'scenarios'?"),
     BadInput(
       label: "unknown args flag lists the known ones", kind: .matrix,
@@ -47,7 +49,8 @@ struct BadInputTests {
       yaml: "models:\n  - [a, b]\n", message: "expected a mapping for models entry 1, found a list", line: 2, column: 5),
     BadInput(
       label: "empty axis list", kind: .matrix,
-      yaml: "axes:\n  engine: []\n  model: [m]\n", message: "axes.engine is empty; list at least one value", line: 2, column: 11),
+      yaml: "axes:\n  engine: []\n  model: [m]\n", message: "axes.engine is empty; list at least one value", line: 2,
+      column: 11),
     BadInput(
       label: "duplicate axis value", kind: .matrix,
       yaml: "axes:\n  engine: [cpu, vulkan, cpu]\n  model: [m]\n",
@@ -80,7 +83,8 @@ struct BadInputTests {
     BadInput(
       label: "exclude value not in the axis", kind: .matrix,
       yaml: "axes:\n  engine: [cpu, vulkan]\n  model: m\nexclude:\n  - {engine: rocm}\n",
-      message: "exclude value 'rocm' for engine is not in axes.engine", line: 5, column: 14, hint: "axes.engine lists: cpu, vulkan"),
+      message: "exclude value 'rocm' for engine is not in axes.engine", line: 5, column: 14,
+      hint: "axes.engine lists: cpu, vulkan"),
     BadInput(
       label: "override on an axis the matrix lacks", kind: .matrix,
       yaml: "axes: {engine: cpu, model: m}\noverrides:\n  - when: {threads: 2}\n    repeats: 1\n",
@@ -95,7 +99,8 @@ struct BadInputTests {
       message: "design 'pairwise' is not supported yet; use full", line: 1, column: 9),
     BadInput(
       label: "repeats out of range", kind: .matrix,
-      yaml: "repeats: 101\naxes: {engine: cpu, model: m}\n", message: "repeats must be between 1 and 100, found 101", line: 1, column: 10),
+      yaml: "repeats: 101\naxes: {engine: cpu, model: m}\n", message: "repeats must be between 1 and 100, found 101",
+      line: 1, column: 10),
     BadInput(
       label: "mixing path and repo_id", kind: .models,
       yaml: "models:\n  - name: mixed\n    path: /m.Q8_0.gguf\n    repo_id: a/b\n",
@@ -106,11 +111,14 @@ struct BadInputTests {
     BadInput(
       label: "quant cannot be inferred", kind: .models,
       yaml: "models:\n  - name: m\n    path: /models/weights.gguf\n",
-      message: "cannot infer the quant of '/models/weights.gguf' from its file name, add `quant: Q4_K_M`", line: 3, column: 11),
+      message: "cannot infer the quant of '/models/weights.gguf' from its file name, add `quant: Q4_K_M`", line: 3,
+      column: 11),
     BadInput(
       label: "api_key_env holding a secret", kind: .models,
-      yaml: "models:\n  - name: gpt\n    provider: openai\n    base_url: https://x/v1\n    api_key_env: sk-proj-abc123\n",
-      message: "api_key_env must name an environment variable, but its value looks like an API key", line: 5, column: 18),
+      yaml:
+        "models:\n  - name: gpt\n    provider: openai\n    base_url: https://x/v1\n    api_key_env: sk-proj-abc123\n",
+      message: "api_key_env must name an environment variable, but its value looks like an API key", line: 5, column: 18
+    ),
     BadInput(
       label: "base_url without a scheme", kind: .models,
       yaml: "models:\n  - name: gpt\n    provider: openai\n    base_url: api.example.com\n    api_key_env: KEY\n",
@@ -118,15 +126,18 @@ struct BadInputTests {
     BadInput(
       label: "unknown ${VAR}", kind: .models,
       yaml: "models:\n  - name: m\n    path: ${NOPE}/m.Q8_0.gguf\n",
-      message: "unknown variable ${NOPE} in '${NOPE}/m.Q8_0.gguf'", line: 3, column: 11, hint: "set NOPE in the environment"),
+      message: "unknown variable ${NOPE} in '${NOPE}/m.Q8_0.gguf'", line: 3, column: 11,
+      hint: "set NOPE in the environment"),
     BadInput(
       label: "YAML syntax error", kind: .matrix,
       yaml: "axes:\n  engine: [cpu\n  model: m\n",
-      message: "YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line 2, column 11)",
+      message:
+        "YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line 2, column 11)",
       line: 3, column: 8),
     BadInput(
       label: "tab indentation", kind: .engine,
-      yaml: "name: cpu\n\tbackend: cpu\n", message: "YAML syntax error: found a tab character that violates indentation",
+      yaml: "name: cpu\n\tbackend: cpu\n",
+      message: "YAML syntax error: found a tab character that violates indentation",
       line: 2, column: 1, hint: "indent with spaces"),
     BadInput(
       label: "a character that cannot start a token", kind: .engine,
@@ -134,14 +145,17 @@ struct BadInputTests {
       line: 2, column: 10, hint: "quote values that start with @"),
     BadInput(
       label: "duplicate YAML key", kind: .engine,
-      yaml: "name: cpu\nbackend: cpu\nbackend: vulkan\n", message: "duplicate key 'backend' in a mapping", line: 2, column: 1),
+      yaml: "name: cpu\nbackend: cpu\nbackend: vulkan\n", message: "duplicate key 'backend' in a mapping", line: 2,
+      column: 1),
     BadInput(
       label: "root not a mapping", kind: .matrix,
       yaml: "- engine\n- model\n", message: "the top level must be a mapping, found a list", line: 1, column: 1),
     BadInput(
       label: "scalar root", kind: .models,
       yaml: "just text\n", message: "the top level must be a mapping, found the string 'just text'", line: 1, column: 1),
-    BadInput(label: "empty file", kind: .task, file: "tasks/t.yaml", yaml: "", message: "the file is empty", line: 1, column: 1),
+    BadInput(
+      label: "empty file", kind: .task, file: "tasks/t.yaml", yaml: "", message: "the file is empty", line: 1, column: 1
+    ),
     BadInput(
       label: "comments only", kind: .models, yaml: "# nothing here\n", message: "the file is empty", line: 1, column: 1),
     BadInput(
@@ -151,7 +165,8 @@ struct BadInputTests {
       hint: "write `name: cpu`, or rename the file to engines/gpu.yaml"),
     BadInput(
       label: "container mode", kind: .engine,
-      yaml: "name: cpu\nbackend: cpu\nmode: container\n", message: "container mode is not supported yet", line: 3, column: 7,
+      yaml: "name: cpu\nbackend: cpu\nmode: container\n", message: "container mode is not supported yet", line: 3,
+      column: 7,
       hint: "use mode: process"),
     BadInput(
       label: "missing required key", kind: .engine,
@@ -163,7 +178,8 @@ struct BadInputTests {
     let file = input.file ?? input.kind.defaultFile
     let errors = input.kind.errors(yaml: input.yaml, file: file)
     let error = try #require(
-      errors.first { $0.message.contains(input.message) }, "no error contains '\(input.message)'; got:\n\(ConfigErrors(errors: errors))")
+      errors.first { $0.message.contains(input.message) },
+      "no error contains '\(input.message)'; got:\n\(ConfigErrors(errors: errors))")
     #expect(error.location == SourceLocation(file: file, line: input.line, column: input.column), "\(error)")
     if !input.hint.isEmpty {
       #expect(error.hint.contains(input.hint), "\(error)")

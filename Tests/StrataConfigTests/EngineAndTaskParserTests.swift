@@ -53,6 +53,7 @@ struct EngineAndTaskParserTests {
         kind: multiple_choice
         items: ${STRATA_CACHE}/tasks/arc_challenge.jsonl
         prompt: few_shot
+        format: completion
         max_tokens: 16
         limit: 50
         seed: 18446744073709551615
@@ -61,6 +62,7 @@ struct EngineAndTaskParserTests {
     #expect(spec.kind == .multipleChoice)
     #expect(spec.items == "/cache/strata/tasks/arc_challenge.jsonl")
     #expect(spec.prompt == .fewShot)
+    #expect(spec.format == .completion)
     #expect(spec.maxTokens == 16)
     #expect(spec.limit == 50)
     #expect(spec.seed == UInt64.max)
@@ -71,6 +73,7 @@ struct EngineAndTaskParserTests {
       yaml: "name: mmlu\nkind: multiple_choice\nitems: ~/mmlu.jsonl\n", file: "tasks/mmlu.yaml",
       expander: TestSupport.expander)
     #expect(spec.prompt == .zeroShot)
+    #expect(spec.format == .chat)
     #expect(spec.maxTokens == 8)
     #expect(spec.limit == 20)
     #expect(spec.seed == 1)
@@ -83,11 +86,15 @@ struct EngineAndTaskParserTests {
     ("limit: 0", "limit must be at least 1, found 0"),
     ("seed: -1", "expected a non-negative integer for seed, found the integer -1"),
     ("prompt: three_shot", "unknown prompt 'three_shot'; known values: zero_shot, few_shot"),
+    ("format: raw", "unknown format 'raw'; known values: chat, completion"),
   ])
   func taskValuesOutOfRangeAreRejected(line: String, message: String) {
     let errors = ConfigKind.task.errors(
       yaml: "name: t\nkind: multiple_choice\nitems: /t.jsonl\n\(line)\n", file: "tasks/t.yaml")
     #expect(errors.map(\.message) == [message])
-    #expect(errors.first?.location == SourceLocation(file: "tasks/t.yaml", line: 4, column: line.count - line.split(separator: " ").last!.count + 1))
+    #expect(
+      errors.first?.location
+        == SourceLocation(
+          file: "tasks/t.yaml", line: 4, column: line.count - line.split(separator: " ").last!.count + 1))
   }
 }

@@ -58,7 +58,8 @@ struct MatrixSpecParserTests {
     let duplicated = yaml.replacingOccurrences(of: "flash_attn: [on, off]", with: "flash_attn: [on, off, true]")
     let errors = ConfigKind.matrix.errors(yaml: duplicated, file: "matrix.yaml")
     #expect(errors.count == 1)
-    #expect(errors.first?.message.hasPrefix("duplicate value 'on' in axes.args.flash_attn; first listed at line 9") == true)
+    #expect(
+      errors.first?.message.hasPrefix("duplicate value 'on' in axes.args.flash_attn; first listed at line 9") == true)
     #expect(errors.first?.location == SourceLocation(file: "matrix.yaml", line: 9, column: 27))
   }
 
@@ -93,7 +94,9 @@ struct MatrixSpecParserTests {
   }
 
   @Test func patternsMatchWhenEveryConstrainedAxisHasAnAllowedValue() {
-    let pattern = AxisPattern(constraints: ["engine": [.string("vulkan")], "quant": [.string("Q3_K_S"), .string("Q4_1")]])
+    let pattern = AxisPattern(constraints: [
+      "engine": [.string("vulkan")], "quant": [.string("Q3_K_S"), .string("Q4_1")],
+    ])
     #expect(pattern.matches(["engine": .string("vulkan"), "quant": .string("Q4_1"), "model": .string("m")]))
     #expect(!pattern.matches(["engine": .string("cpu"), "quant": .string("Q4_1")]))
     #expect(!pattern.matches(["engine": .string("vulkan")]))
@@ -104,6 +107,9 @@ struct MatrixSpecParserTests {
     let spec = try MatrixSpecParser.parse(
       yaml: "axes: {engine: cpu, model: tiny}\nexclude:\n  - {quant: Q8_0}\n", file: "matrix.yaml")
     #expect(spec.exclude.first?.constraints == ["quant": [.string("Q8_0")]])
-    #expect(spec.references.contains(MatrixReference(kind: .quant, name: "Q8_0", location: SourceLocation(file: "matrix.yaml", line: 3, column: 13))))
+    #expect(
+      spec.references.contains(
+        MatrixReference(kind: .quant, name: "Q8_0", location: SourceLocation(file: "matrix.yaml", line: 3, column: 13)))
+    )
   }
 }

@@ -58,7 +58,8 @@ struct ModelsFileParserTests {
 
   @Test func huggingFaceFormKeepsTagsAndSortsQuants() throws {
     let model = try #require(try parsed().model(named: "qwen3-0.6b"))
-    #expect(model.source == .huggingFace(repoID: "unsloth/Qwen3-0.6B-GGUF", quantTags: ["Q8_0", "Q4_K_M"], revision: nil))
+    #expect(
+      model.source == .huggingFace(repoID: "unsloth/Qwen3-0.6B-GGUF", quantTags: ["Q8_0", "Q4_K_M"], revision: nil))
     #expect(model.quants == ["Q4_K_M", "Q8_0"])
   }
 
@@ -67,7 +68,8 @@ struct ModelsFileParserTests {
     let api = try #require(models.model(named: "gpt-4o-mini"))
     #expect(
       api.source
-        == .api(provider: "openai", baseURL: "https://api.example.com/v1", apiKeyEnv: "OPENAI_API_KEY", model: "gpt-4o-mini"))
+        == .api(
+          provider: "openai", baseURL: "https://api.example.com/v1", apiKeyEnv: "OPENAI_API_KEY", model: "gpt-4o-mini"))
     #expect(api.quants.isEmpty)
     let renamed = try #require(models.model(named: "renamed"))
     #expect(
@@ -76,7 +78,8 @@ struct ModelsFileParserTests {
   }
 
   @Test func entriesKeepTheirOrder() throws {
-    #expect(try parsed().models.map(\.name) == ["smollm2-135m", "tiny", "explicit", "qwen3-0.6b", "gpt-4o-mini", "renamed"])
+    #expect(
+      try parsed().models.map(\.name) == ["smollm2-135m", "tiny", "explicit", "qwen3-0.6b", "gpt-4o-mini", "renamed"])
   }
 
   @Test func relativePathsResolveAgainstTheConfigFilesDirectory() throws {

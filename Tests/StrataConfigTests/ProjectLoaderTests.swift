@@ -33,7 +33,8 @@ struct ProjectLoaderTests {
       thrown = error
     }
     let errors = try #require(thrown).errors
-    #expect(errors.map(\.message) == ["unknown engine 'gpu'", "unknown model 'llama-9000'", "unknown task 'hellaswag'"])
+    #expect(
+      errors.map(\.message) == ["unknown engine 'gpu'", "unknown model 'llama-9000'", "unknown task 'hellaswag'"])
     #expect(
       errors.map(\.location) == [
         SourceLocation(file: matrixPath, line: 2, column: 17),
@@ -70,8 +71,10 @@ struct ProjectLoaderTests {
     let modelsPath = (directory as NSString).appendingPathComponent("models.yaml")
     let matrixPath = (directory as NSString).appendingPathComponent("matrix.yaml")
     #expect(errors.map(\.location) == [SourceLocation(file: matrixPath), SourceLocation(file: modelsPath)])
-    #expect(errors.first?.description.hasPrefix("\(matrixPath): error: file not found\n  hint: create matrix.yaml") == true)
-    #expect(errors.last?.description.hasPrefix("\(modelsPath): error: file not found\n  hint: create models.yaml") == true)
+    #expect(
+      errors.first?.description.hasPrefix("\(matrixPath): error: file not found\n  hint: create matrix.yaml") == true)
+    #expect(
+      errors.last?.description.hasPrefix("\(modelsPath): error: file not found\n  hint: create models.yaml") == true)
   }
 
   @Test func missingEnginesFolderIsAnErrorOnlyWhenTheMatrixNamesEngines() throws {

@@ -36,8 +36,13 @@ struct ValueTests {
   }
 
   @Test func axisValuesSortBoolsThenNumbersThenStrings() {
-    let values: [AxisValue] = [.string("b"), .double(1.5), .int(2), .bool(true), .string("a"), .int(1), .double(1), .bool(false)]
-    #expect(values.sorted() == [.bool(false), .bool(true), .int(1), .double(1), .double(1.5), .int(2), .string("a"), .string("b")])
+    let values: [AxisValue] = [
+      .string("b"), .double(1.5), .int(2), .bool(true), .string("a"), .int(1), .double(1), .bool(false),
+    ]
+    #expect(
+      values.sorted() == [
+        .bool(false), .bool(true), .int(1), .double(1), .double(1.5), .int(2), .string("a"), .string("b"),
+      ])
   }
 
   @Test(arguments: [
@@ -52,7 +57,10 @@ struct ValueTests {
     #expect(scenario.name == name)
   }
 
-  @Test(arguments: ["pp512tg128", "pp0-tg128", "pp512-tg0", "pp32769-tg1", "pp0512-tg128", "pp-tg1", "tg128-pp512", "pp512-tg128-x", "pp+5-tg1", "PP512-TG128", ""])
+  @Test(arguments: [
+    "pp512tg128", "pp0-tg128", "pp512-tg0", "pp32769-tg1", "pp0512-tg128", "pp-tg1", "tg128-pp512", "pp512-tg128-x",
+    "pp+5-tg1", "PP512-TG128", "",
+  ])
   func malformedScenarioNamesAreRejected(name: String) {
     #expect(Scenario(name: name) == nil)
   }
@@ -95,7 +103,8 @@ struct ValueTests {
 
   @Test func configErrorDescriptionIsCompilerStyle() {
     let located = ConfigError(
-      location: SourceLocation(file: "matrix.yaml", line: 3, column: 11), message: "unknown engine 'gpu'", hint: "did you mean 'cpu'?")
+      location: SourceLocation(file: "matrix.yaml", line: 3, column: 11), message: "unknown engine 'gpu'",
+      hint: "did you mean 'cpu'?")
     #expect(located.description == "matrix.yaml:3:11: error: unknown engine 'gpu'\n  hint: did you mean 'cpu'?")
     let fileOnly = ConfigError(location: SourceLocation(file: "models.yaml"), message: "file not found")
     #expect(fileOnly.description == "models.yaml: error: file not found")

@@ -21,7 +21,10 @@ struct TaskItemTests {
     arguments: [
       ("{\"id\":\"x\"}", 1, "missing field"),
       ("not json", 1, "not valid JSON"),
-      (#"{"id":"x","question":"q","choices":[{"label":"A","text":"a"},{"label":"B","text":"b"}],"answer":"C"}"#, 1, "answer 'C' is not one of"),
+      (
+        #"{"id":"x","question":"q","choices":[{"label":"A","text":"a"},{"label":"B","text":"b"}],"answer":"C"}"#, 1,
+        "answer 'C' is not one of"
+      ),
       (#"{"id":"x","question":"q","choices":[{"label":"A","text":"a"}],"answer":"A"}"#, 1, "at least 2 choices"),
     ])
   func rejects(text: String, line: Int, message: String) {
@@ -65,5 +68,23 @@ struct TaskItemTests {
     #expect(!zero[0].content.contains("1+1"))
     let few = MultipleChoicePrompt.messages(for: item, style: .fewShot)
     #expect(few[0].content.contains("Question: 1+1?\n A. 2\n B. 3\nAnswer: A\n\nQuestion: Which is a metal?"))
+  }
+
+  @Test("completion text is the raw few-shot context, without the chat instruction")
+  func completionText() throws {
+    let item = try #require(try TaskItemLoader.parse(Self.line, path: "t").first)
+    #expect(
+      MultipleChoicePrompt.completionText(for: item, style: .fewShot)
+        == "Question: 1+1?\n A. 2\n B. 3\nAnswer: A\n\nQuestion: Which is a metal?\n A. wood\n B. iron\nAnswer:")
+    #expect(
+      MultipleChoicePrompt.completionText(for: item, style: .zeroShot)
+        == "Question: Which is a metal?\n A. wood\n B. iron\nAnswer:")
+  }
+
+  @Test("a base model's continuation \" B\" scores as B")
+  func continuation() throws {
+    let item = try #require(try TaskItemLoader.parse(Self.line, path: "t").first)
+    #expect(item.score(reply: " B") == ItemScore(extracted: "B", correct: true))
+    #expect(item.score(reply: " A") == ItemScore(extracted: "A", correct: false))
   }
 }

@@ -42,7 +42,9 @@ enum RealParts {
     name: arc_challenge
     kind: multiple_choice
     items: \(arcItems)
-    max_tokens: 8
+    prompt: few_shot
+    format: completion
+    max_tokens: 4
     limit: 4
     """.write(toFile: "\(dir)/tasks/arc_challenge.yaml", atomically: true, encoding: .utf8)
     try matrix.write(toFile: "\(dir)/matrix.yaml", atomically: true, encoding: .utf8)

@@ -78,7 +78,8 @@ struct SweepIntegrationTests {
     let context = RunContext(
       environment: ProcessInfo.processInfo.environment, logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
       progress: { _ in })
-    let outcome = try await Sweep(project: project, plan: plan, store: store, context: context, strataVersion: "t").run()
+    let outcome = try await Sweep(project: project, plan: plan, store: store, context: context, strataVersion: "t")
+      .run()
     #expect(outcome.failed == 2 && outcome.done == 0)
     let cells = try store.cells(runId: outcome.runId)
     #expect(cells.allSatisfy { $0.status == "failed" && ($0.failure ?? "").contains("exited during load") })

@@ -34,7 +34,8 @@ struct ResultStoreTests {
       ServerRecord(
         runId: "run-1", loadGroup: "g1", engine: "cpu", argumentsJSON: "[]", port: 8080, loadSeconds: 1.5,
         buildInfo: "b11434", logPath: "/tmp/x.log", startedAt: 1_001))
-    try store.updateCell(runId: "run-1", hash: "c1", status: "done", serverId: serverId, startedAt: 1_002, finishedAt: 1_010)
+    try store.updateCell(
+      runId: "run-1", hash: "c1", status: "done", serverId: serverId, startedAt: 1_002, finishedAt: 1_010)
     try store.insert(Self.repetition(1))
     try store.insert(Self.repetition(2))
     try store.insert(

@@ -60,7 +60,8 @@ public enum EngineSpecParser {
     if let node = fields["binary"] {
       binary = reader.path(node, "binary", expander: expander, allowCommandName: true)
     } else if mode == .process {
-      reader.missing("binary", in: fields, context: context, hint: "add `binary: ${STRATA_CACHE}/bin/\(baseName)/llama-server`")
+      reader.missing(
+        "binary", in: fields, context: context, hint: "add `binary: ${STRATA_CACHE}/bin/\(baseName)/llama-server`")
     }
 
     let env = fields["env"].flatMap { environment($0, reader: &reader) } ?? [:]
@@ -76,8 +77,9 @@ public enum EngineSpecParser {
   private static func environment(_ node: Node, reader: inout ConfigReader) -> [String: String]? {
     if case .scalar(let scalar) = node, ScalarValue(scalar) == .null { return [:] }
     guard case .mapping(let mapping) = node else {
-      reader.error("expected a mapping of variable name to value for env, found \(reader.describe(node))", at: node,
-                   hint: "e.g. `env: {GGML_VK_VISIBLE_DEVICES: \"0\"}`")
+      reader.error(
+        "expected a mapping of variable name to value for env, found \(reader.describe(node))", at: node,
+        hint: "e.g. `env: {GGML_VK_VISIBLE_DEVICES: \"0\"}`")
       return nil
     }
     var env: [String: String] = [:]
@@ -102,8 +104,9 @@ public enum EngineSpecParser {
     var args: [String] = []
     for item in nodes {
       guard case .scalar(let scalar) = item, ScalarValue(scalar) != .null else {
-        reader.error("expected a text value in args, found \(reader.describe(item))", at: item,
-                     hint: "write each argument as a separate list item, e.g. [\"--no-warmup\"]")
+        reader.error(
+          "expected a text value in args, found \(reader.describe(item))", at: item,
+          hint: "write each argument as a separate list item, e.g. [\"--no-warmup\"]")
         continue
       }
       args.append(scalar.string)

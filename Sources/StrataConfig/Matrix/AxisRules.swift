@@ -5,7 +5,8 @@ enum AxisRules {
   static let flashAttnValues = ["on", "off", "auto"]
 
   /// Every axis name usable in axes, exclude rules and override conditions.
-  static let axisNames = ["engine", "model", "quant"] + ServerFlag.allCases.map(\.rawValue)
+  static let axisNames =
+    ["engine", "model", "quant"] + ServerFlag.allCases.map(\.rawValue)
     + SamplingParameter.allCases.map(\.rawValue)
 
   /// Where an axis is declared: `axes.engine`, `axes.args.threads`, `axes.sampling.seed`.
@@ -25,7 +26,9 @@ enum AxisRules {
     }
   }
 
-  private static func flagValue(_ flag: ServerFlag, _ node: Node, what: String, reader: inout ConfigReader) -> AxisValue? {
+  private static func flagValue(_ flag: ServerFlag, _ node: Node, what: String, reader: inout ConfigReader)
+    -> AxisValue?
+  {
     switch flag {
     case .batch, .ubatch, .threads, .ctx:
       return reader.int(node, what, range: 1...Int.max).map(AxisValue.int)

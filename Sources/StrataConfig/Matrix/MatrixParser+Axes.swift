@@ -24,7 +24,8 @@ extension MatrixParser {
       }
       if let kind = MatrixReference.Kind(rawValue: axis) {
         for (value, valueNode) in values {
-          references.append(MatrixReference(kind: kind, name: value.canonical, location: reader.location(of: valueNode)))
+          references.append(
+            MatrixReference(kind: kind, name: value.canonical, location: reader.location(of: valueNode)))
         }
       }
     }
@@ -64,7 +65,9 @@ extension MatrixParser {
       return nil
     }
     if nodes.isEmpty, !allowEmpty {
-      reader.error("\(place) is empty; list at least one value", at: node, hint: "e.g. `\(axis): [\(Self.example(for: axis))]`, or remove the key")
+      reader.error(
+        "\(place) is empty; list at least one value", at: node,
+        hint: "e.g. `\(axis): [\(Self.example(for: axis))]`, or remove the key")
       failedAxes.insert(axis)
       return nil
     }

@@ -17,7 +17,8 @@ extension MatrixParser {
         continue
       }
       guard !nodes.isEmpty else {
-        reader.error("\(what) lists no value", at: entry.value, hint: "give a value or a list of values, or remove the key")
+        reader.error(
+          "\(what) lists no value", at: entry.value, hint: "give a value or a list of values, or remove the key")
         ok = false
         continue
       }
@@ -47,7 +48,9 @@ extension MatrixParser {
     guard let values = axisValues[axis] else {
       reader.error(
         "\(role) value '\(value)' for \(axis) is not in \(place)", at: node,
-        hint: "the matrix has no \(axis) axis; add it under \(place.split(separator: ".").dropLast().joined(separator: ".")) or remove it here")
+        hint:
+          "the matrix has no \(axis) axis; add it under \(place.split(separator: ".").dropLast().joined(separator: ".")) or remove it here"
+      )
       return false
     }
     guard values.contains(value) else {
@@ -64,7 +67,8 @@ extension MatrixParser {
   /// One `overrides:` entry.
   mutating func override(_ node: Node, index: Int) -> Override? {
     let context = "overrides entry \(index + 1)"
-    guard let fields = reader.fields(of: node, context: context, known: ["when", "scenarios", "tasks", "repeats"]) else {
+    guard let fields = reader.fields(of: node, context: context, known: ["when", "scenarios", "tasks", "repeats"])
+    else {
       return nil
     }
     var ok = true
@@ -76,7 +80,8 @@ extension MatrixParser {
         ok = false
       }
     } else {
-      reader.missing("when", in: fields, context: context, hint: "add `when: {engine: vulkan}` to say which cells it changes")
+      reader.missing(
+        "when", in: fields, context: context, hint: "add `when: {engine: vulkan}` to say which cells it changes")
       ok = false
     }
     if let scenariosNode = fields["scenarios"] {

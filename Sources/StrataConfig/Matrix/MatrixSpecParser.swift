@@ -17,7 +17,9 @@ public enum MatrixSpecParser {
   /// The spec with defaults wherever a part was invalid, plus every problem found.
   ///
   /// Throws only when the file cannot be read as a mapping at all.
-  static func parseCollecting(yaml: String, file: String) throws(ConfigErrors) -> (spec: MatrixSpec, errors: [ConfigError]) {
+  static func parseCollecting(yaml: String, file: String) throws(ConfigErrors) -> (
+    spec: MatrixSpec, errors: [ConfigError]
+  ) {
     let root = try YAMLLoader.rootMapping(
       yaml: yaml, file: file, expected: "a mapping with `axes:` (engine, model) and optionally scenarios and tasks")
     var parser = MatrixParser(reader: ConfigReader(file: file))
@@ -74,7 +76,8 @@ struct MatrixParser {
     if ["pairwise", "sample"].contains(text) {
       reader.error("design '\(text)' is not supported yet; use full", at: node, hint: "write `design: full`")
     } else {
-      reader.error("unknown design '\(text)'; known designs: full", at: node, hint: Suggestions.hint(for: text, in: ["full"]))
+      reader.error(
+        "unknown design '\(text)'; known designs: full", at: node, hint: Suggestions.hint(for: text, in: ["full"]))
     }
     return nil
   }
@@ -124,7 +127,8 @@ struct MatrixParser {
             nameNode = node
             selection = reader.string(node, "the task name").map { TaskSelection(name: $0) }
           } else {
-            reader.missing("name", in: fields, context: "a task selection", hint: "e.g. `{name: arc_challenge, limit: 20}`")
+            reader.missing(
+              "name", in: fields, context: "a task selection", hint: "e.g. `{name: arc_challenge, limit: 20}`")
           }
           if let node = fields["limit"] {
             let limit = reader.int(node, "limit", range: 1...Int.max)

@@ -69,7 +69,9 @@ struct ModelEntryParser {
     guard let first = firstKeyOfForm.first else {
       reader.error(
         "\(context) has no source", at: fields.node,
-        hint: "add one of `files:`, `path:`, `repo_id:` with `quant_tags:`, or `provider:` with `base_url:` and `api_key_env:`")
+        hint:
+          "add one of `files:`, `path:`, `repo_id:` with `quant_tags:`, or `provider:` with `base_url:` and `api_key_env:`"
+      )
       return nil
     }
     if firstKeyOfForm.count > 1 {
@@ -114,7 +116,8 @@ struct ModelEntryParser {
 
   private mutating func localPath(_ fields: Fields) -> ModelSource? {
     guard let pathNode = fields["path"] else {
-      reader.error("`quant` needs `path`", at: fields.keyNode("quant") ?? fields.node, hint: "add `path: ~/models/m.gguf`")
+      reader.error(
+        "`quant` needs `path`", at: fields.keyNode("quant") ?? fields.node, hint: "add `path: ~/models/m.gguf`")
       return nil
     }
     guard let path = reader.path(pathNode, "path", expander: expander) else { return nil }
@@ -143,16 +146,20 @@ struct ModelEntryParser {
     guard let repo = reader.string(repoNode, "repo_id") else { return nil }
     let parts = repo.split(separator: "/", omittingEmptySubsequences: false)
     guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && Self.isValidTag(String($0)) }) else {
-      reader.error("repo_id '\(repo)' is not of the form owner/name", at: repoNode, hint: "e.g. `repo_id: unsloth/Qwen3-0.6B-GGUF`")
+      reader.error(
+        "repo_id '\(repo)' is not of the form owner/name", at: repoNode, hint: "e.g. `repo_id: unsloth/Qwen3-0.6B-GGUF`"
+      )
       return nil
     }
     guard let tagsNode = fields["quant_tags"] else {
-      reader.missing("quant_tags", in: fields, context: "model '\(name?.value ?? repo)'", hint: "add `quant_tags: [Q4_K_M]`")
+      reader.missing(
+        "quant_tags", in: fields, context: "model '\(name?.value ?? repo)'", hint: "add `quant_tags: [Q4_K_M]`")
       return nil
     }
     guard let tagNodes = reader.list(tagsNode, "quant_tags", allowScalar: true) else { return nil }
     guard !tagNodes.isEmpty else {
-      reader.error("quant_tags must list at least one quant tag", at: tagsNode, hint: "e.g. `quant_tags: [Q4_K_M, Q8_0]`")
+      reader.error(
+        "quant_tags must list at least one quant tag", at: tagsNode, hint: "e.g. `quant_tags: [Q4_K_M, Q8_0]`")
       return nil
     }
     var tags: [String] = []

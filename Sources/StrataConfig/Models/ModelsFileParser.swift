@@ -21,7 +21,8 @@ public enum ModelsFileParser {
     yaml: String, file: String, expander: PathExpander
   ) throws(ConfigErrors) -> (file: ModelsFile, declaredNames: Set<String>, errors: [ConfigError]) {
     let root = try YAMLLoader.rootMapping(
-      yaml: yaml, file: file, expected: "a mapping with a `models:` list, e.g. `models: [{name: tiny, path: ~/tiny.Q8_0.gguf}]`")
+      yaml: yaml, file: file,
+      expected: "a mapping with a `models:` list, e.g. `models: [{name: tiny, path: ~/tiny.Q8_0.gguf}]`")
     var reader = ConfigReader(file: file)
     guard let top = reader.fields(of: root, context: "models.yaml", known: ["models"]) else {
       return (ModelsFile(models: []), [], reader.errors)

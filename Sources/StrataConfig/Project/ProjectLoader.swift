@@ -17,7 +17,8 @@ public enum ProjectLoader {
     do {
       let text = try YAMLLoader.readText(
         path: modelsPath, displayName: modelsPath,
-        missingHint: "create models.yaml with a `models:` list, e.g. `models: [{name: tiny, path: ~/models/tiny.Q8_0.gguf}]`")
+        missingHint:
+          "create models.yaml with a `models:` list, e.g. `models: [{name: tiny, path: ~/models/tiny.Q8_0.gguf}]`")
       let result = try ModelsFileParser.parseCollecting(yaml: text, file: modelsPath, expander: expander)
       models = (result.file, result.declaredNames)
       errors += result.errors

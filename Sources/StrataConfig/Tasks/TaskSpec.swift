@@ -9,6 +9,15 @@ public enum PromptStyle: String, Sendable, Hashable {
   case fewShot = "few_shot"
 }
 
+/// Which server route a task's prompt goes through.
+public enum TaskFormat: String, Sendable, Hashable {
+  /// A user message through the model's chat template (`/v1/chat/completions`).
+  case chat
+  /// Raw text that the model continues (`/completion`): works for base models,
+  /// which have no chat template, and is how OLMES asks few-shot questions.
+  case completion
+}
+
 /// One `tasks/<name>.yaml`: an evaluation data set and how to run it.
 public struct TaskSpec: Sendable, Hashable {
   public var name: String
@@ -16,6 +25,7 @@ public struct TaskSpec: Sendable, Hashable {
   /// Expanded absolute path of the JSONL item file (need not exist at parse time).
   public var items: String
   public var prompt: PromptStyle
+  public var format: TaskFormat
   /// Generation cap per item, 1...4096.
   public var maxTokens: Int
   /// Default number of items to run, at least 1.
@@ -28,12 +38,13 @@ public struct TaskSpec: Sendable, Hashable {
   /// Creates a spec with the file format's defaults.
   public init(
     name: String, kind: TaskKind = .multipleChoice, items: String, prompt: PromptStyle = .zeroShot,
-    maxTokens: Int = 8, limit: Int = 20, seed: UInt64 = 1, location: SourceLocation? = nil
+    format: TaskFormat = .chat, maxTokens: Int = 8, limit: Int = 20, seed: UInt64 = 1, location: SourceLocation? = nil
   ) {
     self.name = name
     self.kind = kind
     self.items = items
     self.prompt = prompt
+    self.format = format
     self.maxTokens = maxTokens
     self.limit = limit
     self.seed = seed

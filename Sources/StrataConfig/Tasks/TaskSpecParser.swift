@@ -2,11 +2,11 @@ import Yams
 
 /// Parses one `tasks/<name>.yaml`.
 public enum TaskSpecParser {
-  static let knownKeys = ["name", "kind", "items", "prompt", "max_tokens", "limit", "seed"]
+  static let knownKeys = ["name", "kind", "items", "prompt", "format", "max_tokens", "limit", "seed"]
 
   /// Parses the text of a task file; `name:` must equal `file`'s base name.
   ///
-  /// Defaults: prompt zero_shot, max_tokens 8, limit 20, seed 1. `items` is expanded
+  /// Defaults: prompt zero_shot, format chat, max_tokens 8, limit 20, seed 1. `items` is expanded
   /// and made absolute against `file`'s directory; it need not exist yet.
   public static func parse(
     yaml: String, file: String, expander: PathExpander = .standard()
@@ -36,12 +36,17 @@ public enum TaskSpecParser {
     if let node = fields["items"] {
       items = reader.path(node, "items", expander: expander)
     } else {
-      reader.missing("items", in: fields, context: context, hint: "add `items: ${STRATA_CACHE}/tasks/\(baseName).jsonl`")
+      reader.missing(
+        "items", in: fields, context: context, hint: "add `items: ${STRATA_CACHE}/tasks/\(baseName).jsonl`")
     }
 
     var prompt: PromptStyle? = .zeroShot
     if let node = fields["prompt"] {
       prompt = choice(node, "prompt", reader: &reader, PromptStyle.init(rawValue:), known: ["zero_shot", "few_shot"])
+    }
+    var format: TaskFormat? = .chat
+    if let node = fields["format"] {
+      format = choice(node, "format", reader: &reader, TaskFormat.init(rawValue:), known: ["chat", "completion"])
     }
     var maxTokens: Int? = 8
     if let node = fields["max_tokens"] { maxTokens = reader.int(node, "max_tokens", range: 1...4096) }
@@ -50,9 +55,10 @@ public enum TaskSpecParser {
     var seed: UInt64? = 1
     if let node = fields["seed"] { seed = reader.uint64(node, "seed") }
 
-    guard let name, let kind, let items, let prompt, let maxTokens, let limit, let seed else { return nil }
+    guard let name, let kind, let items, let prompt, let format, let maxTokens, let limit, let seed else { return nil }
     return TaskSpec(
-      name: name, kind: kind, items: items, prompt: prompt, maxTokens: maxTokens, limit: limit, seed: seed,
+      name: name, kind: kind, items: items, prompt: prompt, format: format, maxTokens: maxTokens, limit: limit,
+      seed: seed,
       location: reader.location(of: root))
   }
 

@@ -50,12 +50,14 @@ public struct PerfProbe: Sendable {
     let meta = try await client.modelMeta()
     let vocabulary = max(meta.nVocab, 2_048)
     _ = try await client.streamCompletion(
-      request(tokens: min(32, scenario.promptTokens), generate: min(8, scenario.generateTokens),
+      request(
+        tokens: min(32, scenario.promptTokens), generate: min(8, scenario.generateTokens),
         vocabulary: vocabulary, repetition: -1))
     for repetition in 1...max(1, repeats) {
       try Task.checkCancellation()
       let trace = try await client.streamCompletion(
-        request(tokens: scenario.promptTokens, generate: scenario.generateTokens,
+        request(
+          tokens: scenario.promptTokens, generate: scenario.generateTokens,
           vocabulary: vocabulary, repetition: repetition))
       try onRepetition(try measurement(of: trace, scenario: scenario, repetition: repetition))
     }

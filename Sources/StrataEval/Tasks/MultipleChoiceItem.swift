@@ -60,7 +60,8 @@ public enum TaskItemLoader {
         throw .malformed(path: path, line: index + 1, message: "an item needs at least 2 choices")
       }
       guard item.choices.contains(where: { $0.label == item.answer }) else {
-        throw .malformed(path: path, line: index + 1, message: "answer '\(item.answer)' is not one of the choice labels")
+        throw .malformed(
+          path: path, line: index + 1, message: "answer '\(item.answer)' is not one of the choice labels")
       }
       items.append(item)
     }

@@ -2,19 +2,29 @@ import Foundation
 import StrataClient
 import StrataConfig
 
-/// The chat messages that ask one multiple-choice item.
+/// The prompts that ask one multiple-choice item.
 public enum MultipleChoicePrompt {
   static let instruction = "Answer with the letter of the correct option only."
 
-  public static func messages(for item: MultipleChoiceItem, style: PromptStyle) -> [ChatMessage] {
+  /// The question with its lettered options, in OLMES's layout:
+  /// "Question: …\n A. …\n B. …\nAnswer:".
+  public static func query(for item: MultipleChoiceItem) -> String {
     let options = item.choices.map { " \($0.label). \($0.text)" }.joined(separator: "\n")
-    let query = "Question: \(item.question)\n\(options)\nAnswer:"
-    let body: String
+    return "Question: \(item.question)\n\(options)\nAnswer:"
+  }
+
+  /// Raw text for `/completion`: the query, after the item's worked examples when
+  /// few-shot. For a converted OLMES item this is exactly OLMES's own context.
+  public static func completionText(for item: MultipleChoiceItem, style: PromptStyle) -> String {
     switch style {
-    case .zeroShot: body = "\(instruction)\n\n\(query)"
-    case .fewShot: body = "\(instruction)\n\n\(item.fewshot ?? "")\(query)"
+    case .zeroShot: query(for: item)
+    case .fewShot: (item.fewshot ?? "") + query(for: item)
     }
-    return [ChatMessage(role: "user", content: body)]
+  }
+
+  /// A user message for chat models: the instruction, then the completion text.
+  public static func messages(for item: MultipleChoiceItem, style: PromptStyle) -> [ChatMessage] {
+    [ChatMessage(role: "user", content: "\(instruction)\n\n\(completionText(for: item, style: style))")]
   }
 }
 

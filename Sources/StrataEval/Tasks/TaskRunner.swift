@@ -24,15 +24,36 @@ public struct TaskRunner: Sendable {
   ) async throws {
     for item in items {
       try Task.checkCancellation()
-      let messages = MultipleChoicePrompt.messages(for: item, style: task.prompt)
-      let trace = try await client.streamChat(
-        ChatRequest(messages: messages, maxTokens: task.maxTokens, temperature: temperature, seed: seed))
-      let latency = Double(trace.tokenTimesNanos.last ?? trace.requestStartNanos) / 1e6
+      let (trace, promptHash) = try await ask(item, task: task, temperature: temperature, seed: seed)
+      let latency =
+        Double(trace.tokenTimesNanos.last ?? trace.requestStartNanos) / 1e6
         - Double(trace.requestStartNanos) / 1e6
       try onItem(
         ItemOutcome(
-          item: item, promptHash: Self.hash(messages), response: trace.text,
-          score: item.score(reply: trace.text), latencyMs: max(0, latency)))
+          item: item, promptHash: promptHash, response: trace.text, score: item.score(reply: trace.text),
+          latencyMs: max(0, latency)))
+    }
+  }
+
+  /// Sends one item the way the task's format says. Completion prompts keep the
+  /// server's prompt cache on: items share their few-shot prefix, which the
+  /// server then evaluates once instead of per item.
+  private func ask(
+    _ item: MultipleChoiceItem, task: TaskSpec, temperature: Double, seed: UInt64
+  ) async throws -> (GenerationTrace, String) {
+    switch task.format {
+    case .chat:
+      let messages = MultipleChoicePrompt.messages(for: item, style: task.prompt)
+      let trace = try await client.streamChat(
+        ChatRequest(messages: messages, maxTokens: task.maxTokens, temperature: temperature, seed: seed))
+      return (trace, Self.hash(messages))
+    case .completion:
+      let text = MultipleChoicePrompt.completionText(for: item, style: task.prompt)
+      let trace = try await client.streamCompletion(
+        CompletionRequest(
+          prompt: .text(text), maxTokens: task.maxTokens, ignoreEOS: false, cachePrompt: true, seed: seed,
+          temperature: temperature, stop: ["\n"]))
+      return (trace, StableHash.hex(text))
     }
   }
 

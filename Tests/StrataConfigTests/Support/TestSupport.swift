@@ -46,10 +46,20 @@ enum ConfigKind: String, Sendable {
   func errors(yaml: String, file: String) -> [ConfigError] {
     let expander = TestSupport.expander
     switch self {
-    case .models: return TestSupport.errors { () throws(ConfigErrors) in try ModelsFileParser.parse(yaml: yaml, file: file, expander: expander) }
-    case .engine: return TestSupport.errors { () throws(ConfigErrors) in try EngineSpecParser.parse(yaml: yaml, file: file, expander: expander) }
-    case .task: return TestSupport.errors { () throws(ConfigErrors) in try TaskSpecParser.parse(yaml: yaml, file: file, expander: expander) }
-    case .matrix: return TestSupport.errors { () throws(ConfigErrors) in try MatrixSpecParser.parse(yaml: yaml, file: file) }
+    case .models:
+      return TestSupport.errors { () throws(ConfigErrors) in
+        try ModelsFileParser.parse(yaml: yaml, file: file, expander: expander)
+      }
+    case .engine:
+      return TestSupport.errors { () throws(ConfigErrors) in
+        try EngineSpecParser.parse(yaml: yaml, file: file, expander: expander)
+      }
+    case .task:
+      return TestSupport.errors { () throws(ConfigErrors) in
+        try TaskSpecParser.parse(yaml: yaml, file: file, expander: expander)
+      }
+    case .matrix:
+      return TestSupport.errors { () throws(ConfigErrors) in try MatrixSpecParser.parse(yaml: yaml, file: file) }
     }
   }
 

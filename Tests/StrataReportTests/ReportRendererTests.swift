@@ -1,0 +1,112 @@
+import Foundation
+import StrataEval
+import StrataStore
+import Testing
+
+@testable import StrataReport
+
+/// Rows as ComparisonBuilder makes them, with figures chosen by hand.
+private let rows: [ComparisonRow] = [
+  ComparisonRow(
+    cell: "3e2083393fc1c7ae", engine: "cpu", model: "smollm2-135m", quant: "Q4_1",
+    axes: ["flash_attn": "on", "threads": "2"], status: "done", failure: nil, scenario: "pp512-tg128",
+    loadSeconds: 0.94, ttftMs: Summary([1900, 2000, 2100]), promptTPS: Summary([250, 260, 270]),
+    decodeTPS: Summary([85, 86, 87]), clientDecodeTPS: Summary([84.9, 86, 87.1]),
+    accuracy: Proportion(successes: 7, trials: 20), tasks: ["arc_challenge"]),
+  ComparisonRow(
+    cell: "6efbf89d531231dc", engine: "vulkan", model: "smollm2-135m", quant: "Q4_1",
+    axes: ["flash_attn": "off", "threads": "2"], status: "failed",
+    failure: "llama-server exited during load (exit status 1)", scenario: nil, loadSeconds: nil,
+    ttftMs: nil, promptTPS: nil, decodeTPS: nil, clientDecodeTPS: nil, accuracy: nil, tasks: []),
+]
+
+/// Compares with a golden file; `STRATA_RECORD_SNAPSHOTS=1 swift test` re-records it.
+private func assertSnapshot(_ text: String, named name: String, sourceFile: String = #filePath) throws {
+  let url = URL(fileURLWithPath: sourceFile).deletingLastPathComponent()
+    .appendingPathComponent("Snapshots/\(name)")
+  if ProcessInfo.processInfo.environment["STRATA_RECORD_SNAPSHOTS"] == "1" {
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return
+  }
+  let golden = try String(contentsOf: url, encoding: .utf8)
+  #expect(text == golden, "differs from Snapshots/\(name); re-record with STRATA_RECORD_SNAPSHOTS=1 if intended")
+}
+
+@Suite("Comparison table rendering")
+struct ReportRendererTests {
+  @Test("only axes that vary get a column")
+  func varyingAxes() {
+    #expect(ReportRenderer.varyingAxes(rows) == ["flash_attn"])
+  }
+
+  @Test("terminal table matches its golden file")
+  func table() throws {
+    try assertSnapshot(ReportRenderer.render(rows, format: .table), named: "table.txt")
+  }
+
+  @Test("markdown table matches its golden file")
+  func markdown() throws {
+    try assertSnapshot(ReportRenderer.render(rows, format: .markdown), named: "table.md")
+  }
+
+  @Test("CSV quotes fields with commas and carries every figure")
+  func csv() throws {
+    let text = ReportRenderer.render(rows, format: .csv)
+    let lines = text.split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines[0].hasPrefix("cell,engine,model,quant,flash_attn,threads,scenario,load_s,ttft_ms_mean"))
+    #expect(lines[1].contains("260.0000,10.0000,86.0000,1.0000"))
+    #expect(lines[1].contains("0.3500,0.1812,0.5671,20,done"))
+    try assertSnapshot(text, named: "table.csv")
+  }
+
+  @Test("JSON round-trips the rows")
+  func json() throws {
+    let text = ReportRenderer.render(rows, format: .json)
+    let decoded = try JSONDecoder().decode([ComparisonRow].self, from: Data(text.utf8))
+    #expect(decoded == rows)
+  }
+}
+
+@Suite("Comparison rows from the store")
+struct ComparisonBuilderTests {
+  @Test("aggregates repetitions and items per cell, with the server's load time")
+  func aggregates() throws {
+    let store = try ResultStore(inMemory: ())
+    try store.insert(
+      RunRecord(
+        id: "r", startedAt: 0, status: "done", strataVersion: "t", matrixPath: "m", matrixHash: "h",
+        hostJSON: "{}", enginesJSON: "{}"))
+    try store.insert([
+      CellRecord(
+        runId: "r", hash: "c", loadGroup: "g", engine: "cpu", model: "m", quant: "Q4_1",
+        assignmentJSON: #"{"engine":"cpu","model":"m","quant":"Q4_1","threads":"2"}"#, variant: "threads=2",
+        status: "planned")
+    ])
+    let server = try store.insert(
+      ServerRecord(
+        runId: "r", loadGroup: "g", engine: "cpu", argumentsJSON: "[]", port: 1, loadSeconds: 1.25,
+        buildInfo: nil, logPath: "l", startedAt: 0))
+    try store.updateCell(runId: "r", hash: "c", status: "done", serverId: server)
+    for (n, decode) in [(1, 80.0), (2, 90.0)] {
+      try store.insert(
+        PerfRepetitionRecord(
+          runId: "r", cellHash: "c", scenario: "pp512-tg128", repetition: n, promptTokens: 512, generatedTokens: 128,
+          decodeDepth: 512, ttftMs: 2000, serverPromptMs: 1900, serverPromptTPS: 260, clientPromptTPS: 250,
+          serverDecodeTPS: decode, clientDecodeTPS: decode, itlP50Ms: 11, itlP90Ms: 12, itlP99Ms: 13, cacheTokens: 0))
+    }
+    for (id, correct) in [("a", true), ("b", false), ("c", true), ("d", true)] {
+      try store.insert(
+        TaskResultRecord(
+          runId: "r", cellHash: "c", task: "arc_challenge", itemId: id, category: nil, promptHash: "p",
+          response: "A", extracted: "A", expected: correct ? "A" : "B", correct: correct, latencyMs: 1))
+    }
+    let row = try #require(try ComparisonBuilder.rows(store: store, runId: "r").first)
+    #expect(row.loadSeconds == 1.25)
+    #expect(row.decodeTPS?.mean == 85)
+    #expect(row.decodeTPS?.count == 2)
+    #expect(row.accuracy?.successes == 3 && row.accuracy?.trials == 4)
+    #expect(row.axes == ["threads": "2"])
+    #expect(row.scenario == "pp512-tg128")
+  }
+}
