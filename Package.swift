@@ -4,7 +4,6 @@ import PackageDescription
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
-let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 
 let package = Package(
   name: "strata",
@@ -17,16 +16,17 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
-    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
   ],
   targets: [
     // libcurl through pkg-config; the shim wraps curl's variadic setopt calls.
     .systemLibrary(
       name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"])]),
+    // posix_spawn's closefrom action, which glibc declares only under _GNU_SOURCE.
+    .target(name: "CStrataSpawn"),
     .target(name: "StrataConfig", dependencies: [yams]),
     .target(name: "StrataMatrix", dependencies: ["StrataConfig"]),
-    .target(name: "StrataEngine", dependencies: ["StrataConfig", "StrataClient", logging]),
+    .target(name: "StrataEngine", dependencies: ["CStrataSpawn", "StrataConfig", "StrataClient"]),
     .target(name: "StrataClient", dependencies: ["CCurl"]),
     .target(name: "StrataEval", dependencies: ["StrataConfig", "StrataClient"]),
     .target(name: "StrataStore", dependencies: [grdb]),
@@ -35,9 +35,9 @@ let package = Package(
       name: "StrataRun",
       dependencies: [
         "StrataConfig", "StrataMatrix", "StrataEngine", "StrataClient", "StrataEval",
-        "StrataStore", "StrataReport", logging,
+        "StrataStore", "StrataReport",
       ]),
-    .executableTarget(name: "strata", dependencies: ["StrataRun", "StrataReport", argumentParser, logging]),
+    .executableTarget(name: "strata", dependencies: ["StrataRun", "StrataReport", argumentParser]),
 
     .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StrataMatrixTests", dependencies: ["StrataMatrix", "StrataConfig"]),

@@ -38,7 +38,7 @@ public struct Sweep: Sendable {
   public func run() async throws -> SweepOutcome {
     let runId = UUID().uuidString.lowercased()
     try FileManager.default.createDirectory(atPath: context.logDirectory, withIntermediateDirectories: true)
-    try store.insert(try runRecord(id: runId))
+    try store.insert(try await runRecord(id: runId))
     try store.insert(plannedCellRecords(runId: runId))
     context.progress(.runStarted(runId: runId, cells: plan.cells.count, groups: plan.groups.count))
 
@@ -166,7 +166,7 @@ public struct Sweep: Sendable {
       engine: engine, modelPath: path, flagArguments: group.cells.first?.cell.flagArguments ?? [], logPath: log)
   }
 
-  private func runRecord(id: String) throws -> RunRecord {
+  private func runRecord(id: String) async throws -> RunRecord {
     let host = HostInventory.read(procRoot: context.procRoot, etcRoot: context.etcRoot)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
@@ -175,14 +175,19 @@ public struct Sweep: Sendable {
       id: id, startedAt: context.wallClock(), status: "running", strataVersion: strataVersion,
       matrixPath: project.matrixPath, matrixHash: StableHash.hex(matrixText),
       hostJSON: String(decoding: try encoder.encode(host), as: UTF8.self),
-      enginesJSON: String(decoding: try encoder.encode(engineBinaries()), as: UTF8.self))
+      enginesJSON: String(decoding: try encoder.encode(await engineIdentities()), as: UTF8.self))
   }
 
-  private func engineBinaries() -> [String: String] {
-    Dictionary(
-      uniqueKeysWithValues: Set(plan.groups.map(\.key.engine)).compactMap { name in
-        project.engines[name].map { (name, $0.binary) }
-      })
+  /// Binary and `--version` line of every engine the plan uses, so a run records
+  /// which llama.cpp build produced its figures.
+  private func engineIdentities() async -> [String: [String: String]] {
+    var result: [String: [String: String]] = [:]
+    for name in Set(plan.groups.map(\.key.engine)).sorted() {
+      guard let engine = project.engines[name] else { continue }
+      let version = await EngineIdentity.version(of: engine, environment: context.environment)
+      result[name] = ["binary": engine.binary, "version": version ?? "unknown (binary missing or silent)"]
+    }
+    return result
   }
 
   private func plannedCellRecords(runId: String) -> [CellRecord] {

@@ -12,7 +12,7 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, PersistableRecord, 
   public var matrixHash: String
   /// Host inventory (CPU, cores, RAM, OS, kernel) as JSON.
   public var hostJSON: String
-  /// llama.cpp build identities of the engines used, as JSON (engine → build).
+  /// Engine name → {binary, version}: the llama.cpp build of each engine, as JSON.
   public var enginesJSON: String
 
   public init(

@@ -7,8 +7,14 @@ import Testing
 /// exercise process handling (start, logs, signals), not inference.
 func standInExecutable(_ body: String) throws -> String {
   let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-standin-\(UUID()).sh").path
-  try "#!/bin/sh\n\(body)\n".write(toFile: path, atomically: true, encoding: .utf8)
-  try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+  // O_CLOEXEC: a process another test spawns meanwhile must not inherit the
+  // write descriptor, or exec'ing the script fails with ETXTBSY.
+  let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+  guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+  let bytes = Array("#!/bin/sh\n\(body)\n".utf8)
+  let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+  close(fd)
+  guard written == bytes.count else { throw POSIXError(.EIO) }
   return path
 }
 

@@ -43,15 +43,23 @@ struct InterruptTests {
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = ["run", "--project", dir, "--db", "\(dir)/strata.sqlite"]
     process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
+    let stderrPath = "\(dir)/strata.stderr"
+    FileManager.default.createFile(atPath: stderrPath, contents: nil)
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
     try process.run()
-
+    func strataOutput() -> String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
     var servers: [pid_t] = []
+    // Whatever fails below, nothing this test started may outlive it.
+    defer {
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+      for server in servers { kill(server, SIGKILL) }
+    }
+
     for _ in 0..<600 where servers.isEmpty {
       try await Task.sleep(nanoseconds: 100_000_000)
       servers = llamaServerChildren(of: process.processIdentifier)
     }
-    try #require(!servers.isEmpty, "strata never started llama-server")
+    try #require(!servers.isEmpty, "strata never started llama-server: \(strataOutput())")
     // Interrupt once at least one repetition is committed, mid-cell.
     let store = try ResultStore(path: "\(dir)/strata.sqlite")
     var measured = 0
@@ -59,7 +67,7 @@ struct InterruptTests {
       try await Task.sleep(nanoseconds: 100_000_000)
       measured = try store.runs().first.map { try store.perfRepetitions(runId: $0.id).count } ?? 0
     }
-    try #require(measured > 0, "no repetition was measured within 60 s")
+    try #require(measured > 0, "no repetition was measured within 60 s: \(strataOutput())")
     kill(process.processIdentifier, SIGINT)
     for _ in 0..<300 where process.isRunning { try await Task.sleep(nanoseconds: 100_000_000) }
     #expect(!process.isRunning)

@@ -45,7 +45,10 @@ struct SweepIntegrationTests {
     #expect(servers.count == 2)
     #expect(servers.allSatisfy { $0.loadSeconds > 0 })
     #expect(servers.allSatisfy { FileManager.default.fileExists(atPath: $0.logPath) })
-    #expect(try store.run(id: outcome.runId)?.status == "done")
+    let run = try #require(try store.run(id: outcome.runId))
+    #expect(run.status == "done")
+    #expect(run.enginesJSON.contains("build 11434"), "the run records the engine's llama.cpp build")
+    #expect(run.hostJSON.contains("cpuModel"))
 
     let rows = try ComparisonBuilder.rows(store: store, runId: outcome.runId)
     #expect(rows.count == 2)
