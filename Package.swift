@@ -45,7 +45,8 @@ let package = Package(
     .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig"]),
     .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
-    .testTarget(name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"]),
+    .testTarget(
+      name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"], exclude: ["Snapshots"]),
     .testTarget(
       name: "StrataIntegrationTests", dependencies: ["StrataRun", "StrataReport", "StrataStore", "StrataConfig"]),
   ],

@@ -10,8 +10,8 @@ struct Strata: AsyncParsableCommand {
     commandName: "strata",
     abstract: "Sweep llama.cpp servers across engines, quants and flags; compare speed against quality.",
     discussion: """
-      A project directory holds models.yaml, engines/*.yaml, tasks/*.yaml and matrix.yaml.
-      `strata validate` checks them and prints the planned cells; `strata run` runs the
+      A project directory holds models.yaml, engines/*.yaml, tasks/*.yaml and matrix.yaml. \
+      `strata validate` checks them and prints the planned cells; `strata run` runs the \
       sweep and records every figure in SQLite; `strata report` prints the comparison.
       """,
     version: version,
@@ -20,7 +20,7 @@ struct Strata: AsyncParsableCommand {
 
 /// Options every subcommand shares.
 struct ProjectOptions: ParsableArguments {
-  @Option(name: .customLong("project"), help: "Directory with models.yaml, engines/, tasks/ (default: .).")
+  @Option(name: .customLong("project"), help: "Directory with models.yaml, engines/ and tasks/.")
   var directory: String = "."
 
   @Option(help: "SQLite database file.")
