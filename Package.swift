@@ -25,6 +25,7 @@ let package = Package(
     // posix_spawn's closefrom action, which glibc declares only under _GNU_SOURCE.
     .target(name: "CStrataSpawn"),
     .target(name: "StrataConfig", dependencies: [yams]),
+    .target(name: "StrataTelemetry"),
     .target(name: "StrataMatrix", dependencies: ["StrataConfig"]),
     .target(name: "StrataEngine", dependencies: ["CStrataSpawn", "StrataConfig", "StrataClient"]),
     .target(name: "StrataClient", dependencies: ["CCurl"]),
@@ -35,11 +36,12 @@ let package = Package(
       name: "StrataRun",
       dependencies: [
         "StrataConfig", "StrataMatrix", "StrataEngine", "StrataClient", "StrataEval",
-        "StrataStore", "StrataReport",
+        "StrataStore", "StrataReport", "StrataTelemetry",
       ]),
     .executableTarget(name: "strata", dependencies: ["StrataRun", "StrataReport", argumentParser]),
 
     .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "StrataTelemetryTests", dependencies: ["StrataTelemetry"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StrataMatrixTests", dependencies: ["StrataMatrix", "StrataConfig"]),
     .testTarget(name: "StrataClientTests", dependencies: ["StrataClient"]),
     .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig"]),

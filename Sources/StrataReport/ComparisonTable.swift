@@ -21,6 +21,12 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   public var clientDecodeTPS: Summary?
   public var accuracy: Proportion?
   public var tasks: [String]
+  /// Over the cell's window of the server's telemetry.
+  public var peakRSSBytes: Int64? = nil
+  /// Above the baseline taken before the server started.
+  public var peakVRAMBytes: Int64? = nil
+  public var meanPowerWatts: Double? = nil
+  public var energyJoules: Double? = nil
 }
 
 /// Builds comparison rows from a run in the store.
@@ -35,6 +41,7 @@ public enum ComparisonBuilder {
       uniqueKeysWithValues: try store.servers(runId: runId).compactMap { s in s.id.map { ($0, s) } })
     let perf = Dictionary(grouping: try store.perfRepetitions(runId: runId), by: \.cellHash)
     let results = Dictionary(grouping: try store.taskResults(runId: runId), by: \.cellHash)
+    let telemetry = try store.cellTelemetry(runId: runId)
     return cells.map { cell in
       let repetitions = perf[cell.hash] ?? []
       let scenario = repetitions.first?.scenario
@@ -48,10 +55,12 @@ public enum ComparisonBuilder {
         ttftMs: Summary(primary.map(\.ttftMs)),
         promptTPS: Summary(primary.map(\.serverPromptTPS)),
         decodeTPS: Summary(primary.map(\.serverDecodeTPS)),
-        clientDecodeTPS: Summary(primary.map(\.clientDecodeTPS)),
+        clientDecodeTPS: Summary(primary.compactMap(\.clientDecodeTPS)),
         accuracy: answers.isEmpty
           ? nil : Proportion(successes: answers.filter(\.correct).count, trials: answers.count),
-        tasks: Array(Set(answers.map(\.task))).sorted())
+        tasks: Array(Set(answers.map(\.task))).sorted(),
+        peakRSSBytes: telemetry[cell.hash]?.peakRSSBytes, peakVRAMBytes: telemetry[cell.hash]?.peakVRAMBytes,
+        meanPowerWatts: telemetry[cell.hash]?.meanPowerWatts, energyJoules: telemetry[cell.hash]?.energyJoules)
     }
   }
 

@@ -24,16 +24,36 @@ public enum ReportRenderer {
     return keys.filter { key in Set(rows.map { $0.axes[key] ?? "-" }).count > 1 }.sorted()
   }
 
-  static let figureHeaders = ["scenario", "load s", "TTFT ms", "prompt t/s", "decode t/s", "accuracy", "status"]
+  /// Hardware columns appear only when some row has the figure (no GPU: no VRAM column).
+  static func hardwareColumns(_ rows: [ComparisonRow]) -> [(header: String, value: (ComparisonRow) -> String?)] {
+    let mib = { (bytes: Int64) in format(Double(bytes) / 1_048_576, digits: 0) }
+    let all: [(String, (ComparisonRow) -> String?)] = [
+      ("peak RSS MiB", { $0.peakRSSBytes.map(mib) }),
+      ("peak VRAM MiB", { $0.peakVRAMBytes.map(mib) }),
+      ("power W", { $0.meanPowerWatts.map { format($0, digits: 1) } }),
+      ("energy J", { $0.energyJoules.map { format($0, digits: 0) } }),
+    ]
+    return all.filter { column in rows.contains { column.1($0) != nil } }.map { (header: $0.0, value: $0.1) }
+  }
 
-  static func cells(_ row: ComparisonRow, axes: [String]) -> [String] {
+  static func headers(_ rows: [ComparisonRow], axes: [String]) -> [String] {
+    ["engine", "model", "quant"] + axes + ["scenario", "load s", "TTFT ms", "prompt t/s", "decode t/s"]
+      + hardwareColumns(rows).map(\.header) + ["accuracy", "status"]
+  }
+
+  static func cells(
+    _ row: ComparisonRow, axes: [String], hardware: [(header: String, value: (ComparisonRow) -> String?)]
+  )
+    -> [String]
+  {
     let identity: [String] = [row.engine, row.model, row.quant] + axes.map { row.axes[$0] ?? "-" }
     let load: String = row.loadSeconds.map { format($0, digits: 2) } ?? "-"
     let ttft: String = row.ttftMs.map { meanSD($0, digits: 1) } ?? "-"
     let prompt: String = row.promptTPS.map { meanSD($0, digits: 1) } ?? "-"
     let decode: String = row.decodeTPS.map { meanSD($0, digits: 1) } ?? "-"
+    let machine: [String] = hardware.map { $0.value(row) ?? "-" }
     let quality: String = row.accuracy.map(accuracy) ?? "-"
-    return identity + [row.scenario ?? "-", load, ttft, prompt, decode, quality, row.status]
+    return identity + [row.scenario ?? "-", load, ttft, prompt, decode] + machine + [quality, row.status]
   }
 
   static func meanSD(_ summary: Summary, digits: Int) -> String {
@@ -50,8 +70,9 @@ public enum ReportRenderer {
 
   static func renderTable(_ rows: [ComparisonRow]) -> String {
     let axes = varyingAxes(rows)
-    let header = ["engine", "model", "quant"] + axes + figureHeaders
-    let body = rows.map { cells($0, axes: axes) }
+    let hardware = hardwareColumns(rows)
+    let header = headers(rows, axes: axes)
+    let body = rows.map { cells($0, axes: axes, hardware: hardware) }
     let widths = header.indices.map { column in
       ([header[column]] + body.map { $0[column] }).map(\.count).max() ?? 0
     }
@@ -69,16 +90,20 @@ public enum ReportRenderer {
       "",
       "prompt and decode t/s: llama-server's own timings, mean ± sd over repetitions; decode is measured after the scenario's prompt (context depth = prompt tokens).",
       "accuracy: share of items answered correctly, 95% Wilson interval in brackets.",
+      "peak RSS: the server process's resident memory; peak VRAM: device memory above the baseline before the server started.",
     ]
     return lines.joined(separator: "\n") + "\n"
   }
 
   static func renderMarkdown(_ rows: [ComparisonRow]) -> String {
     let axes = varyingAxes(rows)
-    let header = ["engine", "model", "quant"] + axes + figureHeaders
+    let hardware = hardwareColumns(rows)
+    let header = headers(rows, axes: axes)
     var lines = ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
     lines += rows.map {
-      "| " + cells($0, axes: axes).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
+      "| "
+        + cells($0, axes: axes, hardware: hardware).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(
+          separator: " | ") + " |"
     }
     return lines.joined(separator: "\n") + "\n"
   }
@@ -88,7 +113,8 @@ public enum ReportRenderer {
     let header =
       ["cell", "engine", "model", "quant"] + axes + [
         "scenario", "load_s", "ttft_ms_mean", "ttft_ms_sd", "prompt_tps_mean", "prompt_tps_sd",
-        "decode_tps_mean", "decode_tps_sd", "client_decode_tps_mean", "accuracy", "accuracy_low",
+        "decode_tps_mean", "decode_tps_sd", "client_decode_tps_mean", "peak_rss_bytes", "peak_vram_bytes",
+        "mean_power_w", "energy_j", "accuracy", "accuracy_low",
         "accuracy_high", "items", "status", "failure",
       ]
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
@@ -102,7 +128,9 @@ public enum ReportRenderer {
         [row.cell, row.engine, row.model, row.quant] + axes.map { row.axes[$0] ?? "" } + [
           row.scenario ?? "", number(row.loadSeconds), number(row.ttftMs?.mean), number(row.ttftMs?.standardDeviation),
           number(row.promptTPS?.mean), number(row.promptTPS?.standardDeviation), number(row.decodeTPS?.mean),
-          number(row.decodeTPS?.standardDeviation), number(row.clientDecodeTPS?.mean), number(row.accuracy?.value),
+          number(row.decodeTPS?.standardDeviation), number(row.clientDecodeTPS?.mean),
+          row.peakRSSBytes.map(String.init) ?? "", row.peakVRAMBytes.map(String.init) ?? "",
+          number(row.meanPowerWatts), number(row.energyJoules), number(row.accuracy?.value),
           number(row.accuracy?.lower), number(row.accuracy?.upper), row.accuracy.map { String($0.trials) } ?? "",
           row.status, row.failure ?? "",
         ]

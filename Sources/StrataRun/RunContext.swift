@@ -1,6 +1,7 @@
 import Foundation
 import StrataConfig
 import StrataEngine
+import StrataTelemetry
 
 /// Everything a sweep touches on the host, in one value, so tests can swap it.
 public struct RunContext: Sendable {
@@ -14,12 +15,16 @@ public struct RunContext: Sendable {
   /// Seconds since 1970, for timestamps stored in the database.
   public var wallClock: @Sendable () -> Double
   public var healthTimeoutSeconds: Double
+  /// Device samplers that work on this host (unavailable ones are left out before the run).
+  public var deviceSamplers: [any DeviceSampler]
+  /// Telemetry ticks per second, for the whole life of each server.
+  public var telemetryRateHz: Double
 
   public init(
     environment: [String: String], procRoot: String = "/proc", etcRoot: String = "/etc",
     logDirectory: String, registry: ProcessRegistry, progress: @escaping @Sendable (ProgressEvent) -> Void,
     wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-    healthTimeoutSeconds: Double = 300
+    healthTimeoutSeconds: Double = 300, deviceSamplers: [any DeviceSampler] = [], telemetryRateHz: Double = 10
   ) {
     self.environment = environment
     self.procRoot = procRoot
@@ -29,6 +34,8 @@ public struct RunContext: Sendable {
     self.progress = progress
     self.wallClock = wallClock
     self.healthTimeoutSeconds = healthTimeoutSeconds
+    self.deviceSamplers = deviceSamplers
+    self.telemetryRateHz = telemetryRateHz
   }
 }
 
@@ -41,6 +48,8 @@ public enum ProgressEvent: Sendable {
   case perfRepetition(scenario: String, repetition: Int, of: Int, decodeTPS: Double)
   case taskItem(task: String, index: Int, of: Int, correct: Bool)
   case cellFinished(index: Int, status: String, detail: String?)
+  /// A sampler failed mid-run: recorded, and the run goes on.
+  case telemetryProblem(String)
   case runFinished(runId: String, done: Int, failed: Int, skipped: Int)
 }
 

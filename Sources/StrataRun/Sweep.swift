@@ -5,6 +5,7 @@ import StrataEngine
 import StrataEval
 import StrataMatrix
 import StrataStore
+import StrataTelemetry
 
 /// How a sweep ended.
 public struct SweepOutcome: Sendable {
@@ -26,8 +27,14 @@ public struct Sweep: Sendable {
   public var store: ResultStore
   public var context: RunContext
   public var strataVersion: String
+  /// The run's id in the database.
+  public let runId: String
 
-  public init(project: Project, plan: MatrixPlan, store: ResultStore, context: RunContext, strataVersion: String) {
+  public init(
+    project: Project, plan: MatrixPlan, store: ResultStore, context: RunContext, strataVersion: String,
+    runId: String = UUID().uuidString.lowercased()
+  ) {
+    self.runId = runId
     self.project = project
     self.plan = plan
     self.store = store
@@ -36,10 +43,14 @@ public struct Sweep: Sendable {
   }
 
   public func run() async throws -> SweepOutcome {
-    let runId = UUID().uuidString.lowercased()
     try FileManager.default.createDirectory(atPath: context.logDirectory, withIntermediateDirectories: true)
     try store.insert(try await runRecord(id: runId))
-    try store.insert(plannedCellRecords(runId: runId))
+    do {
+      try store.insert(plannedCellRecords(runId: runId))
+    } catch {
+      try? store.finishRun(id: runId, status: "failed", at: context.wallClock())
+      throw error
+    }
     context.progress(.runStarted(runId: runId, cells: plan.cells.count, groups: plan.groups.count))
 
     var tally = Tally(skipped: plan.skipped.count)
@@ -54,34 +65,56 @@ public struct Sweep: Sendable {
         let first = cellIndex
         cellIndex += group.cells.count
         context.progress(.serverStarting(group: groupIndex + 1, of: plan.groups.count, label: label(group.key)))
+        let recorder = TelemetryRecorder(
+          samplers: context.deviceSamplers, processSampler: ProcessSampler(procRoot: context.procRoot),
+          rateHz: context.telemetryRateHz)
+        var serverId: Int64?
+        var windows: [String: ClosedRange<UInt64>] = [:]
+        var finished: Set<String> = []
         do {
           let launch = try serverLaunch(for: group, runId: runId, index: groupIndex)
-          try await supervisor.withServer(launch) { server in
+          // A few ticks before launch give the baseline that VRAM is measured against.
+          recorder.start()
+          try await Task.sleep(nanoseconds: 3 * recorder.periodNanos)
+          try await supervisor.withServer(
+            launch, onSpawn: { recorder.attach(pid: $0.pid) },
+            onExit: { status in if let serverId { try? store.setServerExit(id: serverId, exitStatus: "\(status)") } }
+          ) { server in
             context.progress(.serverReady(loadSeconds: server.loadSeconds))
-            let serverId = try store.insert(
+            let id = try store.insert(
               ServerRecord(
                 runId: runId, loadGroup: group.key.id, engine: group.key.engine,
                 argumentsJSON: jsonArray(launch.arguments(port: server.port)), port: server.port,
                 loadSeconds: server.loadSeconds, buildInfo: try? await server.client.props().buildInfo,
                 logPath: launch.logPath, startedAt: context.wallClock()))
+            serverId = id
             for (offset, cellPlan) in group.cells.enumerated() {
+              let started = MonotonicTime.nanos()
               try await runCell(
-                cellPlan, index: first + offset, serverId: serverId, server: server, runId: runId,
+                cellPlan, index: first + offset, serverId: id, server: server, runId: runId,
                 items: &items, tally: &tally)
+              windows[cellPlan.cell.id] = started...MonotonicTime.nanos()
+              finished.insert(cellPlan.cell.id)
             }
           }
+          try record(recorder.stop(), serverId: serverId, windows: windows, runId: runId)
         } catch  where !(error is CancellationError) && !Task.isCancelled {
-          for (offset, cellPlan) in group.cells.enumerated() {
+          try? record(recorder.stop(), serverId: serverId, windows: windows, runId: runId)
+          for (offset, cellPlan) in group.cells.enumerated() where !finished.contains(cellPlan.cell.id) {
             try store.updateCell(
               runId: runId, hash: cellPlan.cell.id, status: "failed", failure: "\(error)",
               finishedAt: context.wallClock())
             context.progress(.cellFinished(index: first + offset + 1, status: "failed", detail: "\(error)"))
             tally.failed += 1
           }
+        } catch {
+          try? record(recorder.stop(), serverId: serverId, windows: windows, runId: runId)
+          throw error
         }
       }
     } catch {
-      try? store.finishRun(id: runId, status: "interrupted", at: context.wallClock())
+      let cancelled = error is CancellationError || Task.isCancelled
+      try? store.finishRun(id: runId, status: cancelled ? "interrupted" : "failed", at: context.wallClock())
       throw error
     }
     try store.finishRun(id: runId, status: tally.failed == 0 ? "done" : "partial", at: context.wallClock())
@@ -139,6 +172,39 @@ public struct Sweep: Sendable {
       try? store.updateCell(
         runId: runId, hash: cell.id, status: "failed", failure: "interrupted", finishedAt: context.wallClock())
       throw error
+    }
+  }
+
+  // MARK: telemetry
+
+  /// Stores a server's samples and the figures of the server and of each cell's window.
+  private func record(
+    _ telemetry: TelemetryRun, serverId: Int64?, windows: [String: ClosedRange<UInt64>], runId: String
+  ) throws {
+    for (sampler, message) in telemetry.errors.sorted(by: { $0.key < $1.key }) {
+      context.progress(.telemetryProblem("\(sampler): \(message)"))
+    }
+    guard let serverId else { return }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try store.insert(
+      telemetry.points.map { point in
+        TelemetrySampleRecord(
+          serverId: serverId, monoNanos: Int64(clamping: point.monoNanos),
+          rssBytes: point.process.map { Int64(clamping: $0.rssBytes) }, cpuSeconds: point.process?.cpuSeconds,
+          threads: point.process?.threads,
+          devicesJSON: String(decoding: (try? encoder.encode(point.devices)) ?? Data("[]".utf8), as: UTF8.self))
+      })
+    func figures(_ summary: TelemetrySummary) -> TelemetryFigures {
+      TelemetryFigures(
+        peakRSSBytes: summary.peakRSSBytes.map { Int64(clamping: $0) },
+        peakVRAMBytes: summary.peakVRAMAboveBaselineBytes.map { Int64(clamping: $0) },
+        meanPowerWatts: summary.meanPowerWatts, energyJoules: summary.energyJoules,
+        telemetryJSON: (try? encoder.encode(summary)).map { String(decoding: $0, as: UTF8.self) })
+    }
+    try store.setTelemetry(figures(telemetry.summary()), runId: runId, serverId: serverId)
+    for (hash, window) in windows {
+      try store.setTelemetry(figures(telemetry.summary(window: window)), runId: runId, cellHash: hash)
     }
   }
 

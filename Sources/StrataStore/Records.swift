@@ -125,17 +125,17 @@ public struct PerfRepetitionRecord: Codable, Sendable, FetchableRecord, Persista
   /// Prompt tokens ÷ client TTFT: includes HTTP and first-token sampling time.
   public var clientPromptTPS: Double
   public var serverDecodeTPS: Double
-  public var clientDecodeTPS: Double
-  public var itlP50Ms: Double
-  public var itlP90Ms: Double
-  public var itlP99Ms: Double
+  public var clientDecodeTPS: Double?
+  public var itlP50Ms: Double?
+  public var itlP90Ms: Double?
+  public var itlP99Ms: Double?
   public var cacheTokens: Int
 
   public init(
     runId: String, cellHash: String, scenario: String, repetition: Int, promptTokens: Int,
     generatedTokens: Int, decodeDepth: Int, ttftMs: Double, serverPromptMs: Double, serverPromptTPS: Double,
-    clientPromptTPS: Double, serverDecodeTPS: Double, clientDecodeTPS: Double, itlP50Ms: Double,
-    itlP90Ms: Double, itlP99Ms: Double, cacheTokens: Int
+    clientPromptTPS: Double, serverDecodeTPS: Double, clientDecodeTPS: Double?, itlP50Ms: Double?,
+    itlP90Ms: Double?, itlP99Ms: Double?, cacheTokens: Int
   ) {
     self.runId = runId
     self.cellHash = cellHash
@@ -188,5 +188,51 @@ public struct TaskResultRecord: Codable, Sendable, FetchableRecord, PersistableR
     self.expected = expected
     self.correct = correct
     self.latencyMs = latencyMs
+  }
+}
+
+/// One tick of the sampling loop for one server: the process and every device, as read.
+public struct TelemetrySampleRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
+  public static let databaseTableName = "telemetry_sample"
+  public var serverId: Int64
+  /// CLOCK_MONOTONIC nanoseconds.
+  public var monoNanos: Int64
+  public var rssBytes: Int64?
+  public var cpuSeconds: Double?
+  public var threads: Int?
+  /// The device readings of the tick, as JSON (an array of device samples).
+  public var devicesJSON: String
+
+  public init(
+    serverId: Int64, monoNanos: Int64, rssBytes: Int64?, cpuSeconds: Double?, threads: Int?, devicesJSON: String
+  ) {
+    self.serverId = serverId
+    self.monoNanos = monoNanos
+    self.rssBytes = rssBytes
+    self.cpuSeconds = cpuSeconds
+    self.threads = threads
+    self.devicesJSON = devicesJSON
+  }
+}
+
+/// The hardware figures of a cell or a server, from its telemetry.
+public struct TelemetryFigures: Codable, Sendable, Equatable {
+  public var peakRSSBytes: Int64?
+  /// Peak device VRAM used above the baseline taken before the server started.
+  public var peakVRAMBytes: Int64?
+  public var meanPowerWatts: Double?
+  public var energyJoules: Double?
+  /// The whole summary as JSON, for figures without a column of their own.
+  public var telemetryJSON: String?
+
+  public init(
+    peakRSSBytes: Int64?, peakVRAMBytes: Int64?, meanPowerWatts: Double?, energyJoules: Double?,
+    telemetryJSON: String?
+  ) {
+    self.peakRSSBytes = peakRSSBytes
+    self.peakVRAMBytes = peakVRAMBytes
+    self.meanPowerWatts = meanPowerWatts
+    self.energyJoules = energyJoules
+    self.telemetryJSON = telemetryJSON
   }
 }

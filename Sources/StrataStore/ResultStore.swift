@@ -65,6 +65,20 @@ public final class ResultStore: Sendable {
     }
   }
 
+  /// Marks a run interrupted, and its running cell failed: the last word of a
+  /// strata that must exit at once.
+  public func interruptRun(id: String, at time: Double) throws(StoreError) {
+    try write("interrupt run") { db in
+      try db.execute(
+        sql:
+          "UPDATE cell SET status = 'failed', failure = 'interrupted', finishedAt = ? WHERE runId = ? AND status = 'running'",
+        arguments: [time, id])
+      try db.execute(
+        sql: "UPDATE run SET status = 'interrupted', finishedAt = ? WHERE id = ? AND status = 'running'",
+        arguments: [time, id])
+    }
+  }
+
   public func insert(_ cells: [CellRecord]) throws(StoreError) {
     try write("insert cells") { db in
       for cell in cells { try cell.insert(db) }
@@ -107,6 +121,57 @@ public final class ResultStore: Sendable {
 
   public func insert(_ result: TaskResultRecord) throws(StoreError) {
     try write("insert task result") { try result.insert($0) }
+  }
+
+  /// Inserts a server's samples in one transaction.
+  public func insert(_ samples: [TelemetrySampleRecord]) throws(StoreError) {
+    try write("insert telemetry samples") { db in
+      for sample in samples { try sample.insert(db) }
+    }
+  }
+
+  /// Sets the telemetry figures of a cell (`hash` given) or of a server (`serverId` given).
+  public func setTelemetry(
+    _ figures: TelemetryFigures, runId: String, cellHash: String? = nil, serverId: Int64? = nil
+  ) throws(StoreError) {
+    let assignments = "peakRSSBytes = ?, peakVRAMBytes = ?, meanPowerWatts = ?, energyJoules = ?, telemetryJSON = ?"
+    let values: StatementArguments = [
+      figures.peakRSSBytes, figures.peakVRAMBytes, figures.meanPowerWatts, figures.energyJoules, figures.telemetryJSON,
+    ]
+    try write("update telemetry figures") { db in
+      if let cellHash {
+        try db.execute(
+          sql: "UPDATE cell SET \(assignments) WHERE runId = ? AND hash = ?", arguments: values + [runId, cellHash])
+      }
+      if let serverId {
+        try db.execute(sql: "UPDATE server SET \(assignments) WHERE id = ?", arguments: values + [serverId])
+      }
+    }
+  }
+
+  /// Figures of every cell of a run that has them, by cell hash.
+  public func cellTelemetry(runId: String) throws(StoreError) -> [String: TelemetryFigures] {
+    try read("read cell telemetry") { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT hash, peakRSSBytes, peakVRAMBytes, meanPowerWatts, energyJoules, telemetryJSON
+          FROM cell WHERE runId = ? AND telemetryJSON IS NOT NULL
+          """, arguments: [runId])
+      var result: [String: TelemetryFigures] = [:]
+      for row in rows {
+        result[row["hash"]] = TelemetryFigures(
+          peakRSSBytes: row["peakRSSBytes"], peakVRAMBytes: row["peakVRAMBytes"],
+          meanPowerWatts: row["meanPowerWatts"], energyJoules: row["energyJoules"], telemetryJSON: row["telemetryJSON"])
+      }
+      return result
+    }
+  }
+
+  public func telemetrySamples(serverId: Int64) throws(StoreError) -> [TelemetrySampleRecord] {
+    try read("read telemetry samples") {
+      try TelemetrySampleRecord.filter(Column("serverId") == serverId).order(Column("monoNanos")).fetchAll($0)
+    }
   }
 
   // MARK: reads

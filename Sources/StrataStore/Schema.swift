@@ -55,11 +55,12 @@ enum Schema {
         for column in ["promptTokens", "generatedTokens", "decodeDepth", "cacheTokens"] {
           t.column(column, .integer).notNull()
         }
-        for column in [
-          "ttftMs", "serverPromptMs", "serverPromptTPS", "clientPromptTPS", "serverDecodeTPS",
-          "clientDecodeTPS", "itlP50Ms", "itlP90Ms", "itlP99Ms",
-        ] {
+        for column in ["ttftMs", "serverPromptMs", "serverPromptTPS", "clientPromptTPS", "serverDecodeTPS"] {
           t.column(column, .double).notNull()
+        }
+        // NULL when the scenario streamed too few tokens to measure them.
+        for column in ["clientDecodeTPS", "itlP50Ms", "itlP90Ms", "itlP99Ms"] {
+          t.column(column, .double)
         }
         t.primaryKey(["runId", "cellHash", "scenario", "repetition"])
         t.foreignKey(["runId", "cellHash"], references: "cell", onDelete: .cascade)
@@ -78,6 +79,26 @@ enum Schema {
         t.column("latencyMs", .double).notNull()
         t.primaryKey(["runId", "cellHash", "task", "itemId"])
         t.foreignKey(["runId", "cellHash"], references: "cell", onDelete: .cascade)
+      }
+    }
+    migrator.registerMigration("v2: telemetry series and per-cell, per-server peaks") { db in
+      try db.create(table: "telemetry_sample") { t in
+        t.column("serverId", .integer).notNull().references("server", onDelete: .cascade)
+        t.column("monoNanos", .integer).notNull()
+        t.column("rssBytes", .integer)
+        t.column("cpuSeconds", .double)
+        t.column("threads", .integer)
+        t.column("devicesJSON", .text).notNull()
+        t.primaryKey(["serverId", "monoNanos"])
+      }
+      for table in ["cell", "server"] {
+        try db.alter(table: table) { t in
+          t.add(column: "peakRSSBytes", .integer)
+          t.add(column: "peakVRAMBytes", .integer)
+          t.add(column: "meanPowerWatts", .double)
+          t.add(column: "energyJoules", .double)
+          t.add(column: "telemetryJSON", .text)
+        }
       }
     }
     return migrator

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import StrataReport
 import StrataStore
 
@@ -20,6 +21,10 @@ struct ReportCommand: AsyncParsableCommand {
   var format: ReportFormat = .table
 
   func run() async throws {
+    guard FileManager.default.fileExists(atPath: db) else {
+      printError("\(db) does not exist; run `strata run` first, or pass the database with --db")
+      throw ExitCode(2)
+    }
     let store: ResultStore
     do {
       store = try ResultStore(path: db)

@@ -60,10 +60,13 @@ struct RunCommand: AsyncParsableCommand {
     let sweep = Sweep(project: project, plan: plan, store: store, context: context, strataVersion: Strata.version)
 
     let work = Task { try await sweep.run() }
-    let signals = SignalForwarder(registry: registry) {
-      terminal.note("interrupted: stopping the running server (Ctrl-C again to kill it now)")
-      work.cancel()
-    }
+    let signals = SignalForwarder(
+      registry: registry,
+      onFirst: {
+        terminal.note("interrupted: stopping the running server (Ctrl-C again to kill it now)")
+        work.cancel()
+      },
+      onLast: { try? store.interruptRun(id: sweep.runId, at: Date().timeIntervalSince1970) })
     defer { signals.cancel() }
     let outcome: SweepOutcome
     do {

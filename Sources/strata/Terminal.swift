@@ -38,6 +38,8 @@ final class ProgressLine: Sendable {
       update("\(task) item \(index)/\(of)")
     case .cellFinished(_, let status, let detail):
       note("\(state.prefix): \(status)\(detail.map { " — \($0)" } ?? "")")
+    case .telemetryProblem(let message):
+      note("telemetry: \(message) (recorded; the run goes on)")
     case .runFinished:
       break
     }
@@ -64,14 +66,16 @@ private final class LockedState: Sendable {
   func set(prefix: String) { value.withLock { $0 = prefix } }
 }
 
-/// Turns SIGINT/SIGTERM into cancellation, once; a second signal kills every
-/// server at once and exits. The only place strata handles signals.
+/// Turns SIGINT, SIGTERM, SIGHUP and SIGQUIT into cancellation, once; a second
+/// signal kills every server at once and exits. The only place strata handles signals.
 final class SignalForwarder {
   private let sources: [any DispatchSourceSignal]
 
-  init(registry: ProcessRegistry, onFirst: @escaping @Sendable () -> Void) {
+  /// `onFirst` runs on the first signal; on the second, every server is killed,
+  /// `onLast` runs (to mark the database) and strata exits with 130.
+  init(registry: ProcessRegistry, onFirst: @escaping @Sendable () -> Void, onLast: @escaping @Sendable () -> Void) {
     let count = SignalCount()
-    sources = [SIGINT, SIGTERM].map { number in
+    sources = [SIGINT, SIGTERM, SIGHUP, SIGQUIT].map { number in
       signal(number, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
       source.setEventHandler {
@@ -79,6 +83,7 @@ final class SignalForwarder {
           onFirst()
         } else {
           registry.killAll()
+          onLast()
           exit(130)
         }
       }

@@ -24,7 +24,9 @@ public struct ChildProcess: Sendable {
     arguments: [String], environment: [String: String], logPath: String
   ) throws(ProcessError) -> ChildProcess {
     guard let executable = arguments.first else { throw .spawnFailed(path: "", errno: EINVAL) }
-    guard access(executable, X_OK) == 0 else { throw .notExecutable(path: executable) }
+    // A bare name ("llama-server") is looked up in PATH, as a shell would.
+    let searchPath = !executable.contains("/")
+    guard searchPath || access(executable, X_OK) == 0 else { throw .notExecutable(path: executable) }
 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -57,14 +59,21 @@ public struct ChildProcess: Sendable {
       envp.forEach { free($0) }
     }
     var pid: pid_t = 0
-    var status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+    func spawnOnce() -> Int32 {
+      searchPath
+        ? posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
+        : posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+    }
+    var status = spawnOnce()
     // ETXTBSY: a just-written executable can still be open for writing in a
     // child another thread is forking; it clears as soon as that child execs.
     for _ in 0..<20 where status == ETXTBSY {
       usleep(10_000)
-      status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+      status = spawnOnce()
     }
-    guard status == 0 else { throw .spawnFailed(path: executable, errno: status) }
+    guard status == 0 else {
+      throw status == ENOENT ? .notExecutable(path: executable) : .spawnFailed(path: executable, errno: status)
+    }
     return ChildProcess(pid: pid, arguments: arguments)
   }
 

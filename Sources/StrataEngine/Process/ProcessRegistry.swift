@@ -20,6 +20,9 @@ public final class ProcessRegistry: Sendable {
   /// SIGKILLs and reaps every registered child. Synchronous: safe to call just before `exit`.
   public func killAll() {
     for child in children.withLock({ Array($0.values) }) {
+      // Only a child we have not reaped yet is still ours: a reaped pid may
+      // already belong to another process.
+      guard child.pollExit() == nil else { continue }
       child.send(SIGKILL)
       var status: Int32 = 0
       _ = waitpid(child.pid, &status, 0)

@@ -23,7 +23,7 @@ public enum EngineIdentity {
         _ = await child.terminate(graceSeconds: 1)
         return nil
       }
-      try? await Task.sleep(nanoseconds: 20_000_000)
+      if Task.isCancelled { usleep(20_000) } else { try? await Task.sleep(nanoseconds: 20_000_000) }
     }
     let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     return text.split(separator: "\n").first { $0.hasPrefix("version:") }.map(String.init)

@@ -40,28 +40,32 @@ public struct Supervisor: Sendable {
   }
 
   /// Runs `body` with a healthy server and always stops the server afterwards.
+  /// `onSpawn` runs as soon as the process exists, before it is healthy (the
+  /// telemetry starts watching it there, so load is measured too).
+  /// `onExit` gets how the server ended once it is stopped and reaped.
   public func withServer<T: Sendable>(
-    _ launch: ServerLaunch, _ body: (RunningServer) async throws -> T
+    _ launch: ServerLaunch, onSpawn: (ChildProcess) -> Void = { _ in }, onExit: (ChildExit) -> Void = { _ in },
+    _ body: (RunningServer) async throws -> T
   ) async throws -> T {
-    let server = try await start(launch)
+    let server = try await start(launch, onSpawn: onSpawn)
     do {
       let result = try await body(server)
-      _ = await stop(server)
+      onExit(await stop(server))
       return result
     } catch {
-      _ = await stop(server)
+      onExit(await stop(server))
       throw error
     }
   }
 
   /// Starts the server and waits for `/health` 200. A start that loses the race
   /// for its port is retried on a new port.
-  public func start(_ launch: ServerLaunch) async throws -> RunningServer {
+  public func start(_ launch: ServerLaunch, onSpawn: (ChildProcess) -> Void = { _ in }) async throws -> RunningServer {
     var lastError: SupervisorError?
     for _ in 0..<max(1, startAttempts) {
       guard let port = LoopbackPort.free() else { throw SupervisorError.noFreePort }
       do {
-        return try await startOnce(launch, port: port)
+        return try await startOnce(launch, port: port, onSpawn: onSpawn)
       } catch let error as SupervisorError {
         guard error.isPortConflict else { throw error }
         lastError = error
@@ -70,13 +74,14 @@ public struct Supervisor: Sendable {
     throw lastError ?? SupervisorError.noFreePort
   }
 
-  func startOnce(_ launch: ServerLaunch, port: Int) async throws -> RunningServer {
+  func startOnce(_ launch: ServerLaunch, port: Int, onSpawn: (ChildProcess) -> Void) async throws -> RunningServer {
     let arguments = launch.arguments(port: port)
     let env = environment.merging(launch.engine.env) { _, engine in engine }
     appendLogHeader(launch.logPath, arguments: arguments, env: launch.engine.env)
     let started = MonotonicNow.seconds()
     let process = try ChildProcess.spawn(arguments: arguments, environment: env, logPath: launch.logPath)
     registry.insert(process)
+    onSpawn(process)
     let client = LlamaServerClient(baseURL: "http://127.0.0.1:\(port)")
     do {
       while true {
@@ -94,7 +99,7 @@ public struct Supervisor: Sendable {
           throw SupervisorError.healthTimeout(
             seconds: healthTimeoutSeconds, logPath: launch.logPath, logTail: LogTail.read(launch.logPath))
         }
-        try await Task.sleep(nanoseconds: 50_000_000)
+        try await Task.sleep(nanoseconds: 10_000_000)
       }
     } catch {
       await process.terminate(graceSeconds: stopGraceSeconds)

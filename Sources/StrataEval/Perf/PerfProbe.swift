@@ -12,11 +12,12 @@ public struct PerfMeasurement: Sendable, Hashable {
   /// Prompt tokens ÷ client TTFT: what a user waiting for the first token sees.
   public var clientPromptTPS: Double
   public var serverDecodeTPS: Double
-  /// (n − 1) ÷ (last token time − first token time), client clock.
-  public var clientDecodeTPS: Double
-  public var itlP50Ms: Double
-  public var itlP90Ms: Double
-  public var itlP99Ms: Double
+  /// (n − 1) ÷ (last token time − first token time), client clock; nil below 2 tokens.
+  public var clientDecodeTPS: Double?
+  /// Inter-token gap percentiles; nil below 2 tokens.
+  public var itlP50Ms: Double?
+  public var itlP90Ms: Double?
+  public var itlP99Ms: Double?
   public var cacheTokens: Int
 }
 
@@ -91,10 +92,10 @@ public struct PerfProbe: Sendable {
       serverPromptTPS: timings.promptPerSecond,
       clientPromptTPS: Double(scenario.promptTokens) / (ttft / 1000),
       serverDecodeTPS: timings.predictedPerSecond,
-      clientDecodeTPS: trace.clientDecodeTokensPerSecond ?? 0,
-      itlP50Ms: percentile(gaps, 50) ?? 0,
-      itlP90Ms: percentile(gaps, 90) ?? 0,
-      itlP99Ms: percentile(gaps, 99) ?? 0,
+      clientDecodeTPS: trace.clientDecodeTokensPerSecond,
+      itlP50Ms: percentile(gaps, 50),
+      itlP90Ms: percentile(gaps, 90),
+      itlP99Ms: percentile(gaps, 99),
       cacheTokens: timings.cacheTokens ?? 0)
   }
 }

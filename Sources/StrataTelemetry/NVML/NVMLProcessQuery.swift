@@ -1,0 +1,57 @@
+/// The compute-process query with NVML's size negotiation.
+///
+/// Protocol (nvml.h): call with `*infoCount = 0`; `NVML_SUCCESS` means no processes,
+/// `NVML_ERROR_INSUFFICIENT_SIZE` sets `*infoCount` to the number needed. Allocate that plus
+/// headroom (processes may start between the calls) and call again; retry a few times if the
+/// list grew past the headroom.
+enum NVMLProcessQuery {
+  /// One process on one device: pid and device memory in bytes (or `NVML_VALUE_NOT_AVAILABLE`).
+  struct Entry: Equatable {
+    var pid: UInt32
+    var usedBytes: UInt64
+  }
+
+  /// Entries added to the count NVML asks for, in case processes start between the calls.
+  static let headroom: UInt32 = 8
+  /// Attempts with a sized buffer before giving up on a device whose process list keeps growing.
+  static let attempts = 3
+
+  /// The compute processes on `device`, through `_v3`/`_v2` (else the unversioned call); empty on error.
+  static func run(_ device: OpaquePointer, _ library: NVMLLibrary) -> [Entry] {
+    if let query = library.getProcessesV2 {
+      let found: [NVMLProcessInfoV2] = negotiate { count, buffer in
+        query(device, count, UnsafeMutableRawPointer(buffer))
+      }
+      return found.map { Entry(pid: $0.pid, usedBytes: $0.usedGpuMemory) }
+    }
+    if let query = library.getProcessesV1 {
+      let found: [NVMLProcessInfoV1] = negotiate { count, buffer in
+        query(device, count, UnsafeMutableRawPointer(buffer))
+      }
+      return found.map { Entry(pid: $0.pid, usedBytes: $0.usedGpuMemory) }
+    }
+    return []
+  }
+
+  /// Runs the size negotiation for any process-info struct `Info`.
+  static func negotiate<Info: NVMLZeroInitializable>(
+    _ call: (UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<Info>?) -> Int32
+  ) -> [Info] {
+    var count: UInt32 = 0
+    var status = call(&count, nil)
+    if status == NVMLReturn.success.rawValue { return [] }
+    for _ in 0..<attempts {
+      guard status == NVMLReturn.insufficientSize.rawValue else { return [] }
+      var buffer = [Info](repeating: Info(), count: Int(count + headroom))
+      count = UInt32(buffer.count)
+      status = buffer.withUnsafeMutableBufferPointer { call(&count, $0.baseAddress) }
+      if status == NVMLReturn.success.rawValue { return Array(buffer.prefix(Int(min(count, UInt32(buffer.count))))) }
+    }
+    return []
+  }
+}
+
+/// A C struct whose all-zero value is a valid empty buffer entry.
+protocol NVMLZeroInitializable { init() }
+extension NVMLProcessInfoV2: NVMLZeroInitializable {}
+extension NVMLProcessInfoV1: NVMLZeroInitializable {}
