@@ -22,12 +22,12 @@ let package = Package(
     .systemLibrary(
       name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"])]),
-    // posix_spawn's closefrom action, which glibc declares only under _GNU_SOURCE.
-    .target(name: "CStrataSpawn"),
+    // glibc calls declared only under _GNU_SOURCE (posix_spawn's closefrom, thread names).
+    .target(name: "CStrataSys"),
     .target(name: "StrataConfig", dependencies: [yams]),
-    .target(name: "StrataTelemetry"),
+    .target(name: "StrataTelemetry", dependencies: ["CStrataSys"]),
     .target(name: "StrataMatrix", dependencies: ["StrataConfig"]),
-    .target(name: "StrataEngine", dependencies: ["CStrataSpawn", "StrataConfig", "StrataClient"]),
+    .target(name: "StrataEngine", dependencies: ["CStrataSys", "StrataConfig", "StrataClient"]),
     .target(name: "StrataClient", dependencies: ["CCurl"]),
     .target(name: "StrataEval", dependencies: ["StrataConfig", "StrataClient"]),
     .target(name: "StrataStore", dependencies: [grdb]),

@@ -33,6 +33,9 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Seconds to wait for a server's /health to answer 200.")
   var healthTimeout: Double = 300
 
+  @Option(help: "Telemetry samples per second for the whole life of each server.")
+  var telemetryRate: Double = 10
+
   @Option(help: "Table format printed at the end: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
   var format: ReportFormat = .table
 
@@ -54,9 +57,14 @@ struct RunCommand: AsyncParsableCommand {
     let terminal = ProgressLine(interactive: isatty(STDERR_FILENO) == 1)
     let logDirectory =
       logs ?? URL(fileURLWithPath: options.db).deletingLastPathComponent().appendingPathComponent("strata-logs").path
+    let samplers = HostSamplers.detect()
+    for status in samplers.statuses where !status.available {
+      terminal.note("telemetry: \(status.sampler) not used: \(status.reason ?? "unavailable")")
+    }
     let context = RunContext(
       environment: ProcessInfo.processInfo.environment, logDirectory: logDirectory, registry: registry,
-      progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout)
+      progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout, deviceSamplers: samplers.available,
+      telemetryRateHz: telemetryRate)
     let sweep = Sweep(project: project, plan: plan, store: store, context: context, strataVersion: Strata.version)
 
     let work = Task { try await sweep.run() }

@@ -51,3 +51,16 @@ struct HostInventoryTests {
     #expect(host.logicalCores == 0 && host.memoryBytes == 0)
   }
 }
+
+@Suite("Telemetry samplers on this host")
+struct HostSamplersTests {
+  @Test("each GPU sampler says whether it works and, if not, why; none claims a GPU on a machine without one")
+  func detect() {
+    let samplers = HostSamplers.detect(sysRoot: "/nonexistent-sys")
+    #expect(samplers.statuses.map(\.sampler).prefix(2) == ["amdgpu-sysfs", "nvml"])
+    for status in samplers.statuses where !status.available {
+      #expect(!(status.reason ?? "").isEmpty)
+    }
+    #expect(samplers.statuses.first?.available == false)
+  }
+}

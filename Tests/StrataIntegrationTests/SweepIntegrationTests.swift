@@ -55,6 +55,17 @@ struct SweepIntegrationTests {
     #expect(run.enginesJSON.contains("build 11434"), "the run records the engine's llama.cpp build")
     #expect(run.hostJSON.contains("cpuModel"))
 
+    // Telemetry: a 10 Hz series for each server's whole life, and per-cell peaks.
+    for server in servers {
+      let samples = try store.telemetrySamples(serverId: try #require(server.id))
+      #expect(samples.count >= 5)
+      #expect(samples.contains { ($0.rssBytes ?? 0) > 50_000_000 }, "llama-server with a 98 MB model resident")
+      #expect(zip(samples.dropFirst(), samples).allSatisfy { $0.monoNanos > $1.monoNanos })
+    }
+    let telemetry = try store.cellTelemetry(runId: outcome.runId)
+    #expect(telemetry.count == 2)
+    #expect(telemetry.values.allSatisfy { ($0.peakRSSBytes ?? 0) > 50_000_000 && $0.peakVRAMBytes == nil })
+
     let rows = try ComparisonBuilder.rows(store: store, runId: outcome.runId)
     #expect(rows.count == 2)
     for row in rows {
@@ -73,7 +84,7 @@ struct SweepIntegrationTests {
       #expect(line.contains(String(format: "%.1f ± %.1f", decode.mean, decode.standardDeviation)))
       #expect(line.contains("n=4") && line.contains("pp64-tg16") && line.hasSuffix("done"))
     }
-    #expect(table.contains("flash_attn"))
+    #expect(table.contains("flash_attn") && table.contains("peak RSS MiB") && !table.contains("peak VRAM MiB"))
   }
 
   @Test("a server that cannot load fails its cells with the log's reason, and the sweep goes on")

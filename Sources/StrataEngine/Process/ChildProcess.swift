@@ -1,4 +1,4 @@
-import CStrataSpawn
+import CStrataSys
 
 #if canImport(Glibc)
   import Glibc

@@ -1,3 +1,4 @@
+import CStrataSys
 import Foundation
 import Synchronization
 
@@ -14,6 +15,8 @@ import Synchronization
 /// `sink` in batches, so a long server life is stored as it goes.
 public final class TelemetryRecorder: Sendable {
   public let periodNanos: UInt64
+  /// The sampling thread's name, as /proc/<pid>/task/<tid>/comm shows it.
+  public static let threadName = "strata-sampler"
   private let samplers: [any DeviceSampler]
   private let processSampler: ProcessSampler
   private let sink: @Sendable ([TelemetryPoint]) -> Void
@@ -50,8 +53,11 @@ public final class TelemetryRecorder: Sendable {
       return true
     }
     guard begin else { return }
-    let thread = Thread { [self] in loop() }
-    thread.name = "strata-telemetry"
+    let thread = Thread { [self] in
+      // Named so its CPU time can be found in /proc/self/task (15 characters at most).
+      _ = strata_set_thread_name(TelemetryRecorder.threadName)
+      loop()
+    }
     thread.start()
   }
 

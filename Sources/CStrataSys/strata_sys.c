@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
-#include "strata_spawn.h"
+#include "strata_sys.h"
+#include <pthread.h>
 #include <errno.h>
 
 int strata_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
@@ -10,4 +11,8 @@ int strata_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, 
   (void)from;
   return ENOSYS;
 #endif
+}
+
+int strata_set_thread_name(const char *name) {
+  return pthread_setname_np(pthread_self(), name);
 }

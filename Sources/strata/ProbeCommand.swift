@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import StrataRun
+import StrataTelemetry
+
+struct ProbeCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "probe",
+    abstract: "Show the host inventory and which telemetry samplers work here, and why not.")
+
+  @Flag(help: "Print JSON (sorted keys) for machines.")
+  var json = false
+
+  @Option(help: "Then run the sampling loop for this many seconds on strata itself and report its timing and cost.")
+  var watch: Double?
+
+  @Option(help: "Samples per second for --watch.")
+  var rate: Double = 10
+
+  /// The sampling loop's own benchmark: how close ticks land to their schedule
+  /// and how much CPU the sampling thread uses.
+  private func watchSampling(seconds: Double, samplers: [any DeviceSampler]) async throws {
+    let recorder = TelemetryRecorder(samplers: samplers, rateHz: rate)
+    recorder.start()
+    recorder.attach(pid: getpid())
+    try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+    let cpu = SamplingThreadCPU.seconds()
+    let run = recorder.stop()
+    let errors = run.intervalErrors(periodNanos: recorder.periodNanos).map { abs(Double($0)) / 1e6 }.sorted()
+    guard !errors.isEmpty else { return }
+    let within5 = Double(errors.filter { $0 <= 5 }.count) / Double(errors.count)
+    let p99 = errors[min(errors.count - 1, Int(Double(errors.count) * 0.99))]
+    print("sampling: \(run.points.count) ticks in \(seconds) s at \(rate) Hz")
+    print(
+      String(
+        format: "  intervals within 5 ms of target: %.2f%%; p99 deviation %.2f ms; max %.2f ms", within5 * 100, p99,
+        errors.last ?? 0))
+    if let cpu {
+      print(String(format: "  sampling thread CPU: %.3f s = %.3f%% of one core", cpu, cpu / seconds * 100))
+    }
+  }
+  func run() async throws {
+    let host = HostInventory.read()
+    let samplers = HostSamplers.detect()
+    var devices: [DeviceSample] = []
+    for sampler in samplers.available {
+      devices += (try? sampler.sampleDevices()) ?? []
+    }
+    let report = ProbeReport(host: host, samplers: samplers.statuses, devices: devices)
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+      print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    } else {
+      printText(report)
+    }
+    if let seconds = watch {
+      try await watchSampling(seconds: seconds, samplers: samplers.available)
+    }
+  }
+
+  private func printText(_ report: ProbeReport) {
+    let host = report.host
+    let devices = report.devices
+    print("host: \(host.hostname)")
+    print("  cpu: \(host.cpuModel), \(host.logicalCores) logical cores")
+    print("  memory: \(host.memoryBytes / 1_048_576) MiB")
+    print("  os: \(host.os); kernel \(host.kernel)")
+    print("samplers:")
+    for status in report.samplers {
+      print("  \(status.sampler): \(status.available ? "works" : "not available — \(status.reason ?? "unknown")")")
+    }
+    print("  process (/proc): works")
+    print(devices.isEmpty ? "devices: none seen" : "devices:")
+    for device in devices {
+      let vram = device.vramTotalBytes.map { "\(($0) / 1_048_576) MiB VRAM" } ?? "VRAM unknown"
+      print("  \(device.device): \(vram)")
+    }
+  }
+}
+
+/// What `strata probe --json` prints.
+struct ProbeReport: Codable {
+  var host: HostInventory
+  var samplers: [SamplerStatus]
+  var devices: [DeviceSample]
+}
+
+/// CPU time of the sampling thread, from /proc/self/task/*/stat.
+enum SamplingThreadCPU {
+  static func seconds() -> Double? {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    for task in tasks {
+      let comm = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
+      guard comm.trimmingCharacters(in: .whitespacesAndNewlines) == TelemetryRecorder.threadName,
+        let sample = ProcessSampler(procRoot: "/proc/self/task").sample(pid: Int32(task) ?? 0)
+      else { continue }
+      return sample.cpuSeconds
+    }
+    return nil
+  }
+}
