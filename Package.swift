@@ -50,7 +50,8 @@ let package = Package(
     .testTarget(
       name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"], exclude: ["Snapshots"]),
     .testTarget(
-      name: "StrataIntegrationTests", dependencies: ["StrataRun", "StrataReport", "StrataStore", "StrataConfig"]),
+      name: "StrataIntegrationTests",
+      dependencies: ["StrataRun", "StrataReport", "StrataStore", "StrataConfig", "StrataTelemetry"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -5,6 +5,7 @@ import StrataMatrix
 import StrataReport
 import StrataRun
 import StrataStore
+import StrataTelemetry
 import Testing
 
 @Suite("A real sweep against the real CPU llama-server", .tags(.integration), .enabled(if: RealParts.available))
@@ -85,6 +86,34 @@ struct SweepIntegrationTests {
       #expect(line.contains("n=4") && line.contains("pp64-tg16") && line.hasSuffix("done"))
     }
     #expect(table.contains("flash_attn") && table.contains("peak RSS MiB") && !table.contains("peak VRAM MiB"))
+  }
+
+  @Test("with a GPU sampler (the recorded AMD 7900 XTX stand-in tree) the table grows VRAM and power columns")
+  func gpuColumnsFromFixture() async throws {
+    // The recorded sysfs tree of Tests/StrataTelemetryTests/Fixtures (a stand-in:
+    // no GPU here). Its values are static: VRAM 6046314496 B used, power1_average
+    // 338000000 µW = 338 W, so VRAM above baseline is 0 and mean power is 338 W.
+    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("StrataTelemetryTests/Fixtures/amd-7900xtx/sys").path
+    let sampler = AMDGPUSysfsSampler(sysRoot: fixture)
+    try #require(sampler.status().available)
+    let dir = try RealParts.project(
+      matrix: RealParts.twoCellMatrix.replacingOccurrences(of: "flash_attn: [on, off]", with: "flash_attn: [on]"))
+    let project = try ProjectLoader.load(directory: dir)
+    let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+    let store = try ResultStore(inMemory: ())
+    let context = RunContext(
+      environment: ProcessInfo.processInfo.environment, logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
+      progress: { _ in }, deviceSamplers: [sampler])
+    let outcome = try await Sweep(project: project, plan: plan, store: store, context: context, strataVersion: "t")
+      .run()
+    #expect(outcome.done == 1)
+    let row = try #require(try ComparisonBuilder.rows(store: store, runId: outcome.runId).first)
+    #expect(row.peakVRAMBytes == 0)
+    #expect(row.meanPowerWatts == 338)
+    #expect((row.energyJoules ?? 0) > 0)
+    let table = ReportRenderer.render([row], format: .table)
+    #expect(table.contains("peak VRAM MiB") && table.contains("power W") && table.contains("338.0"))
   }
 
   @Test("a server that cannot load fails its cells with the log's reason, and the sweep goes on")

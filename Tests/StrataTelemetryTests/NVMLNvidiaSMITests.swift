@@ -99,9 +99,14 @@ struct NVMLNvidiaSMITests {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let script = directory.appendingPathComponent("nvidia-smi")
-    try ("#!/bin/sh\n# stand-in for nvidia-smi, written by NVMLNvidiaSMITests\n" + body)
-      .write(to: script, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+    // Written through an O_CLOEXEC descriptor: a process another test spawns
+    // meanwhile must not inherit it, or running the script fails with ETXTBSY.
+    let fd = open(script.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+    guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+    let bytes = Array(("#!/bin/sh\n# stand-in for nvidia-smi, written by NVMLNvidiaSMITests\n" + body).utf8)
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    guard written == bytes.count else { throw POSIXError(.EIO) }
     try test(script.path)
   }
 

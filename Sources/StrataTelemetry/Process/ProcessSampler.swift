@@ -34,7 +34,7 @@ public struct ProcessSampler: Sendable {
 
   /// nil when the process does not exist (any more) or its stat line is unreadable.
   public func sample(pid: Int32) -> ProcessSample? {
-    guard let text = ProcFile.read("\(procRoot)/\(pid)/stat") else { return nil }
+    guard let text = KernelTextFile.read("\(procRoot)/\(pid)/stat") else { return nil }
     return Self.parse(stat: text, pid: pid, pageSize: pageSize, ticksPerSecond: clockTicksPerSecond)
   }
 
@@ -50,23 +50,5 @@ public struct ProcessSampler: Sendable {
     }
     return ProcessSample(
       pid: pid, rssBytes: rss * pageSize, cpuSeconds: Double(utime + stime) / ticksPerSecond, threads: Int(threads))
-  }
-}
-
-/// Small whole-file reads for /proc and /sys, which report size 0 and must be read to EOF.
-enum ProcFile {
-  static func read(_ path: String, limit: Int = 1 << 20) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while bytes.count < limit {
-      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { break }
-      bytes.append(contentsOf: chunk.prefix(n))
-    }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }
