@@ -22,10 +22,13 @@ let package = Package(
     .systemLibrary(
       name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(
+      name: "CVulkan", path: "Sources/CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
+    .systemLibrary(name: "CDRM", path: "Sources/CDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
     // glibc calls declared only under _GNU_SOURCE (posix_spawn's closefrom, thread names).
     .target(name: "CStrataSys"),
     .target(name: "StrataConfig", dependencies: [yams]),
-    .target(name: "StrataTelemetry", dependencies: ["CStrataSys"]),
+    .target(name: "StrataTelemetry", dependencies: ["CStrataSys", "CVulkan", "CDRM"]),
     .target(name: "StrataMatrix", dependencies: ["StrataConfig"]),
     .target(name: "StrataEngine", dependencies: ["CStrataSys", "StrataConfig", "StrataClient"]),
     .target(name: "StrataClient", dependencies: ["CCurl"]),

@@ -46,7 +46,17 @@ struct ProbeCommand: AsyncParsableCommand {
     for sampler in samplers.available {
       devices += (try? sampler.sampleDevices()) ?? []
     }
-    let report = ProbeReport(host: host, samplers: samplers.statuses, devices: devices)
+    let vulkan: [VulkanDevice]
+    var vulkanProblem: String?
+    switch VulkanDevices.enumerate() {
+    case .success(let found): vulkan = found
+    case .failure(let error):
+      vulkan = []
+      vulkanProblem = error.message
+    }
+    let report = ProbeReport(
+      host: host, samplers: samplers.statuses, devices: devices, vulkanDevices: vulkan, vulkanProblem: vulkanProblem,
+      drmDevices: DRMDevices.enumerate())
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -71,7 +81,19 @@ struct ProbeCommand: AsyncParsableCommand {
       print("  \(status.sampler): \(status.available ? "works" : "not available — \(status.reason ?? "unknown")")")
     }
     print("  process (/proc): works")
-    print(devices.isEmpty ? "devices: none seen" : "devices:")
+    print(report.drmDevices.isEmpty ? "DRM devices (libdrm): none" : "DRM devices (libdrm):")
+    for device in report.drmDevices {
+      print("  \(device.pciSlot ?? "-") \(device.nodes.joined(separator: " "))")
+    }
+    print(
+      report.vulkanDevices.isEmpty
+        ? "Vulkan devices: none (\(report.vulkanProblem ?? "the loader lists none"))" : "Vulkan devices:")
+    for (index, device) in report.vulkanDevices.enumerated() {
+      let heap =
+        device.deviceLocalHeapBytes.first.map { "\($0 / 1_048_576) MiB device-local" } ?? "no device-local heap"
+      print("  \(index): \(device.name) (\(device.type), Vulkan \(device.apiVersion), \(heap))")
+    }
+    print(devices.isEmpty ? "GPU samplers see no devices" : "devices:")
     for device in devices {
       let vram = device.vramTotalBytes.map { "\(($0) / 1_048_576) MiB VRAM" } ?? "VRAM unknown"
       print("  \(device.device): \(vram)")
@@ -84,6 +106,9 @@ struct ProbeReport: Codable {
   var host: HostInventory
   var samplers: [SamplerStatus]
   var devices: [DeviceSample]
+  var vulkanDevices: [VulkanDevice]
+  var vulkanProblem: String?
+  var drmDevices: [DRMDevice]
 }
 
 /// CPU time of the sampling thread, from /proc/self/task/*/stat.
