@@ -67,7 +67,7 @@ public struct Sweep: Sendable {
         context.progress(.serverStarting(group: groupIndex + 1, of: plan.groups.count, label: label(group.key)))
         let recorder = TelemetryRecorder(
           samplers: context.deviceSamplers, processSampler: ProcessSampler(procRoot: context.procRoot),
-          rateHz: context.telemetryRateHz)
+          fdinfo: DRMFDInfoSampler(procRoot: context.procRoot), rateHz: context.telemetryRateHz)
         var serverId: Int64?
         var windows: [String: ClosedRange<UInt64>] = [:]
         var finished: Set<String> = []

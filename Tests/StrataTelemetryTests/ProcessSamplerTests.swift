@@ -127,3 +127,22 @@ struct TelemetryRecorderTests {
     #expect(gaps.filter { abs($0) < 15_000_000 }.count >= gaps.count * 8 / 10)
   }
 }
+
+@Suite("Per-process GPU memory in the sampling loop")
+struct RecorderFDInfoTests {
+  @Test("the recorder reads the attached process's DRM fdinfo (recorded amdgpu llama-server, a stand-in)")
+  func fdinfoPeak() async throws {
+    let proc = Bundle.module.bundleURL.appendingPathComponent("Fixtures/amd-7900xtx/proc").path
+    let recorder = TelemetryRecorder(
+      samplers: [], processSampler: ProcessSampler(procRoot: proc), fdinfo: DRMFDInfoSampler(procRoot: proc),
+      rateHz: 50)
+    recorder.start()
+    recorder.attach(pid: 4242)
+    try await Task.sleep(nanoseconds: 150_000_000)
+    let run = recorder.stop()
+    // Fixture fds 5 and 6 share drm-client-id 17 (5302 MiB resident VRAM, counted once);
+    // fd 7 is client 18 with 2 MiB: 5304 MiB in all.
+    #expect(run.summary().peakProcessVRAMBytes == 5_304 * 1_048_576)
+    #expect(run.points.last?.processGPU.first?.device == "0000:03:00.0")
+  }
+}

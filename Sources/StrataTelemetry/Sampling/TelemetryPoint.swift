@@ -5,11 +5,25 @@ public struct TelemetryPoint: Sendable, Hashable, Codable {
   /// The server process, once attached (nil for the baseline before launch).
   public var process: ProcessSample?
   public var devices: [DeviceSample]
+  /// What the server process holds on each GPU, from DRM fdinfo (empty where the driver writes none).
+  public var processGPU: [ProcessGPUSample]
 
-  public init(monoNanos: UInt64, process: ProcessSample?, devices: [DeviceSample]) {
+  public init(
+    monoNanos: UInt64, process: ProcessSample?, devices: [DeviceSample], processGPU: [ProcessGPUSample] = []
+  ) {
     self.monoNanos = monoNanos
     self.process = process
     self.devices = devices
+    self.processGPU = processGPU
+  }
+
+  /// Device-local memory the process holds, summed over GPUs: fdinfo regions named
+  /// "vram…" (amdgpu, xe) or "local…" (i915).
+  public var processVRAMBytes: UInt64? {
+    let regions = processGPU.flatMap {
+      $0.residentBytes.filter { $0.key.hasPrefix("vram") || $0.key.hasPrefix("local") }
+    }
+    return regions.isEmpty ? nil : regions.reduce(0) { $0 + $1.value }
   }
 }
 
@@ -27,6 +41,8 @@ public struct TelemetrySummary: Sendable, Hashable, Codable {
   public var maxTemperatureCelsius: Double?
   /// CPU seconds the server used in the window.
   public var cpuSeconds: Double?
+  /// Peak device memory the server process itself held (DRM fdinfo), bytes.
+  public var peakProcessVRAMBytes: UInt64? = nil
 
   /// Summarises `points` (in time order) against per-device baseline VRAM.
   public static func of(_ points: [TelemetryPoint], baselineVRAM: [String: UInt64]) -> TelemetrySummary {
@@ -58,7 +74,8 @@ public struct TelemetrySummary: Sendable, Hashable, Codable {
       peakPowerWatts: knownTotals.max(), energyJoules: energy,
       meanBusyPercent: busy.isEmpty ? nil : busy.reduce(0, +) / Double(busy.count),
       maxTemperatureCelsius: temperatures.max(),
-      cpuSeconds: cpu.count >= 2 ? (cpu.last ?? 0) - (cpu.first ?? 0) : nil)
+      cpuSeconds: cpu.count >= 2 ? (cpu.last ?? 0) - (cpu.first ?? 0) : nil,
+      peakProcessVRAMBytes: points.compactMap(\.processVRAMBytes).max())
   }
 
   /// Baseline VRAM per device: the minimum seen in the given (pre-launch) points.

@@ -11,7 +11,8 @@ import Synchronization
 /// Ticks are scheduled on absolute CLOCK_MONOTONIC deadlines (start + k × period),
 /// so a slow tick does not shift every later one. `start()` before the server is
 /// launched gives the VRAM baseline; `attach(pid:)` adds the server process;
-/// `stop()` ends the loop and returns every point. Points are also handed to
+/// `stop()` ends the loop and returns every point. With `fdinfo`, the server's own
+/// GPU memory is read from DRM fdinfo at each tick too. Points are also handed to
 /// `sink` in batches, so a long server life is stored as it goes.
 public final class TelemetryRecorder: Sendable {
   public let periodNanos: UInt64
@@ -19,6 +20,7 @@ public final class TelemetryRecorder: Sendable {
   public static let threadName = "strata-sampler"
   private let samplers: [any DeviceSampler]
   private let processSampler: ProcessSampler
+  private let fdinfo: DRMFDInfoSampler?
   private let sink: @Sendable ([TelemetryPoint]) -> Void
   private let batchSize: Int
   private let state = Mutex(State())
@@ -35,11 +37,13 @@ public final class TelemetryRecorder: Sendable {
   }
 
   public init(
-    samplers: [any DeviceSampler], processSampler: ProcessSampler = ProcessSampler(), rateHz: Double = 10,
-    batchSize: Int = 50, sink: @escaping @Sendable ([TelemetryPoint]) -> Void = { _ in }
+    samplers: [any DeviceSampler], processSampler: ProcessSampler = ProcessSampler(),
+    fdinfo: DRMFDInfoSampler? = nil, rateHz: Double = 10, batchSize: Int = 50,
+    sink: @escaping @Sendable ([TelemetryPoint]) -> Void = { _ in }
   ) {
     self.samplers = samplers
     self.processSampler = processSampler
+    self.fdinfo = fdinfo
     self.periodNanos = UInt64(1e9 / max(0.1, rateHz))
     self.batchSize = max(1, batchSize)
     self.sink = sink
@@ -120,7 +124,9 @@ public final class TelemetryRecorder: Sendable {
         state.withLock { $0.errors[sampler.name] = $0.errors[sampler.name] ?? "\(error)" }
       }
     }
-    return TelemetryPoint(monoNanos: time, process: pid.flatMap { processSampler.sample(pid: $0) }, devices: devices)
+    return TelemetryPoint(
+      monoNanos: time, process: pid.flatMap { processSampler.sample(pid: $0) }, devices: devices,
+      processGPU: pid.map { fdinfo?.sample(pids: [$0]) ?? [] } ?? [])
   }
 }
 
