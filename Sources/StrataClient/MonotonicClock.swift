@@ -21,6 +21,9 @@ public enum MonotonicClock {
   /// Milliseconds from `start` to `end`, both in nanoseconds from ``nanoseconds()``;
   /// negative when `end` precedes `start` (computed in integers, so no precision is lost
   /// on large clock readings).
+  /// Current CLOCK_MONOTONIC reading, in seconds, for deadlines and durations.
+  public static func seconds() -> Double { Double(nanoseconds()) / 1e9 }
+
   public static func milliseconds(from start: UInt64, to end: UInt64) -> Double {
     end >= start ? Double(end - start) / 1e6 : -Double(start - end) / 1e6
   }

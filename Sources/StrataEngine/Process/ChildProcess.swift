@@ -1,4 +1,5 @@
 import CStrataSys
+import StrataClient
 
 #if canImport(Glibc)
   import Glibc
@@ -98,8 +99,8 @@ public struct ChildProcess: Sendable {
   public func terminate(graceSeconds: Double) async -> ChildExit {
     if let status = pollExit() { return status }
     send(SIGTERM)
-    let deadline = MonotonicNow.seconds() + graceSeconds
-    while MonotonicNow.seconds() < deadline {
+    let deadline = MonotonicClock.seconds() + graceSeconds
+    while MonotonicClock.seconds() < deadline {
       if let status = pollExit() { return status }
       // A cancelled task's sleep returns at once; stopping must still wait.
       if Task.isCancelled {
@@ -152,14 +153,5 @@ public enum ProcessError: Error, Sendable, CustomStringConvertible {
     case .spawnFailed(let path, let code):
       "could not start \(path): \(String(cString: strerror(code)))"
     }
-  }
-}
-
-/// Monotonic time in seconds, for deadlines.
-enum MonotonicNow {
-  static func seconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataClient
 import StrataConfig
 
 /// Which llama.cpp build an engine runs, so results from different builds are never mixed silently.
@@ -17,9 +18,9 @@ public enum EngineIdentity {
       let child = try? ChildProcess.spawn(
         arguments: [engine.binary, "--version"], environment: env, logPath: output)
     else { return nil }
-    let deadline = MonotonicNow.seconds() + timeoutSeconds
+    let deadline = MonotonicClock.seconds() + timeoutSeconds
     while child.pollExit() == nil {
-      if MonotonicNow.seconds() > deadline {
+      if MonotonicClock.seconds() > deadline {
         _ = await child.terminate(graceSeconds: 1)
         return nil
       }

@@ -78,7 +78,7 @@ public struct Supervisor: Sendable {
     let arguments = launch.arguments(port: port)
     let env = environment.merging(launch.engine.env) { _, engine in engine }
     appendLogHeader(launch.logPath, arguments: arguments, env: launch.engine.env)
-    let started = MonotonicNow.seconds()
+    let started = MonotonicClock.seconds()
     let process = try ChildProcess.spawn(arguments: arguments, environment: env, logPath: launch.logPath)
     registry.insert(process)
     onSpawn(process)
@@ -93,9 +93,9 @@ public struct Supervisor: Sendable {
         }
         if await client.health() == 200 {
           return RunningServer(
-            process: process, port: port, loadSeconds: MonotonicNow.seconds() - started, launch: launch)
+            process: process, port: port, loadSeconds: MonotonicClock.seconds() - started, launch: launch)
         }
-        if MonotonicNow.seconds() - started > healthTimeoutSeconds {
+        if MonotonicClock.seconds() - started > healthTimeoutSeconds {
           throw SupervisorError.healthTimeout(
             seconds: healthTimeoutSeconds, logPath: launch.logPath, logTail: LogTail.read(launch.logPath))
         }
