@@ -51,3 +51,12 @@ cpu_key() {
   model="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
   printf '%s' "${model:-unknown}" | sha256sum | cut -c1-12
 }
+
+# podman on some hosts (this project's CI among them) cannot start containers with
+# its default OCI runtime settings: crun fails on rlimits and hybrid cgroups. When
+# scripts/build-image found that strata's containers.conf (runc, explicit ulimits)
+# is needed, it left a marker; the user's own CONTAINERS_CONF always wins.
+STRATA_CONTAINERS_CONF="$STRATA_CACHE/podman/containers.conf"
+if [ -z "${CONTAINERS_CONF:-}" ] && [ -f "$STRATA_CACHE/podman/use-containers-conf" ]; then
+  export CONTAINERS_CONF="$STRATA_CONTAINERS_CONF"
+fi

@@ -19,13 +19,17 @@ public struct RunContext: Sendable {
   public var deviceSamplers: [any DeviceSampler]
   /// Telemetry ticks per second, for the whole life of each server.
   public var telemetryRateHz: Double
+  /// Crash notes for server processes, read by `strata gc`; nil keeps none.
+  public var leases: LeaseBook?
 
   public init(
     environment: [String: String], procRoot: String = "/proc", etcRoot: String = "/etc",
     logDirectory: String, registry: ProcessRegistry, progress: @escaping @Sendable (ProgressEvent) -> Void,
     wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-    healthTimeoutSeconds: Double = 300, deviceSamplers: [any DeviceSampler] = [], telemetryRateHz: Double = 10
+    healthTimeoutSeconds: Double = 300, deviceSamplers: [any DeviceSampler] = [], telemetryRateHz: Double = 10,
+    leases: LeaseBook? = nil
   ) {
+    self.leases = leases
     self.environment = environment
     self.procRoot = procRoot
     self.etcRoot = etcRoot

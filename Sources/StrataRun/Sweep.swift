@@ -56,7 +56,8 @@ public struct Sweep: Sendable {
     var tally = Tally(skipped: plan.skipped.count)
     let supervisor = Supervisor(
       registry: context.registry, environment: context.environment,
-      healthTimeoutSeconds: context.healthTimeoutSeconds)
+      healthTimeoutSeconds: context.healthTimeoutSeconds, leases: context.leases,
+      hostGroups: HostGroups.read(etcRoot: context.etcRoot))
     var items = TaskItemCache()
     var cellIndex = 0
     do {
@@ -77,14 +78,14 @@ public struct Sweep: Sendable {
           recorder.start()
           try await Task.sleep(nanoseconds: 3 * recorder.periodNanos)
           try await supervisor.withServer(
-            launch, onSpawn: { recorder.attach(pid: $0.pid) },
+            launch, onSpawn: { recorder.attach(pid: $0) },
             onExit: { status in if let serverId { try? store.setServerExit(id: serverId, exitStatus: "\(status)") } }
           ) { server in
             context.progress(.serverReady(loadSeconds: server.loadSeconds))
             let id = try store.insert(
               ServerRecord(
                 runId: runId, loadGroup: group.key.id, engine: group.key.engine,
-                argumentsJSON: jsonArray(launch.arguments(port: server.port)), port: server.port,
+                argumentsJSON: jsonArray(server.arguments), port: server.port,
                 loadSeconds: server.loadSeconds, buildInfo: try? await server.client.props().buildInfo,
                 logPath: launch.logPath, startedAt: context.wallClock()))
             serverId = id
@@ -229,7 +230,8 @@ public struct Sweep: Sendable {
     let log =
       "\(context.logDirectory)/\(runId.prefix(8))-\(index + 1)-\(engine.name)-\(model.name)-\(group.key.quant).log"
     return ServerLaunch(
-      engine: engine, modelPath: path, flagArguments: group.cells.first?.cell.flagArguments ?? [], logPath: log)
+      engine: engine, modelPath: path, flagArguments: group.cells.first?.cell.flagArguments ?? [], logPath: log,
+      runId: runId, index: index)
   }
 
   private func runRecord(id: String) async throws -> RunRecord {

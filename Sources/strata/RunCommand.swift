@@ -53,7 +53,8 @@ struct RunCommand: AsyncParsableCommand {
       printError(error.description)
       throw ExitCode(2)
     }
-    let registry = ProcessRegistry()
+    let environment = ProcessInfo.processInfo.environment
+    let registry = ProcessRegistry(environment: environment)
     let terminal = ProgressLine(interactive: isatty(STDERR_FILENO) == 1)
     let logDirectory =
       logs ?? URL(fileURLWithPath: options.db).deletingLastPathComponent().appendingPathComponent("strata-logs").path
@@ -62,9 +63,9 @@ struct RunCommand: AsyncParsableCommand {
       terminal.note("telemetry: \(status.sampler) not used: \(status.reason ?? "unavailable")")
     }
     let context = RunContext(
-      environment: ProcessInfo.processInfo.environment, logDirectory: logDirectory, registry: registry,
+      environment: environment, logDirectory: logDirectory, registry: registry,
       progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout, deviceSamplers: samplers.available,
-      telemetryRateHz: telemetryRate)
+      telemetryRateHz: telemetryRate, leases: LeaseBook.standard(environment: environment))
     let sweep = Sweep(project: project, plan: plan, store: store, context: context, strataVersion: Strata.version)
 
     let work = Task { try await sweep.run() }

@@ -164,10 +164,27 @@ struct BadInputTests {
       message: "engine name 'gpu' does not match the file name 'cpu'", line: 1, column: 7,
       hint: "write `name: cpu`, or rename the file to engines/gpu.yaml"),
     BadInput(
-      label: "container mode", kind: .engine,
-      yaml: "name: cpu\nbackend: cpu\nmode: container\n", message: "container mode is not supported yet", line: 3,
-      column: 7,
-      hint: "use mode: process"),
+      label: "container engine without an image", kind: .engine,
+      yaml: "name: cpu\nbackend: cpu\nmode: container\n", message: "missing required key 'image' in the engine file",
+      line: 1, column: 1, hint: "add `image: ghcr.io/ggml-org/llama.cpp:server`"),
+    BadInput(
+      label: "container key on a process engine", kind: .engine,
+      yaml: "name: cpu\nbackend: cpu\nbinary: /b\nimage: x\n", message: "image is only used with mode: container",
+      line: 4, column: 1, hint: "add `mode: container`, or remove image"),
+    BadInput(
+      label: "unknown runtime", kind: .engine,
+      yaml: "name: cpu\nbackend: cpu\nmode: container\nimage: i\nruntime: podmn\n",
+      message: "unknown runtime 'podmn'; known values: auto, podman, docker", line: 5, column: 10,
+      hint: "did you mean 'podman'?"),
+    BadInput(
+      label: "gpus on the cpu backend", kind: .engine,
+      yaml: "name: cpu\nbackend: cpu\nbinary: /b\ngpus: [0]\n",
+      message: "gpus selects GPUs, but the cpu backend uses none", line: 4, column: 7, hint: "remove gpus"),
+    BadInput(
+      label: "malformed HSA override", kind: .engine,
+      yaml: "name: cpu\nbackend: rocm\nbinary: /b\nhsa_override_gfx_version: gfx1030\n",
+      message: "hsa_override_gfx_version must look like 11.0.0, found 'gfx1030'", line: 4, column: 27,
+      hint: "write the GFX version as major.minor.stepping, e.g. \"10.3.0\" for gfx1030"),
     BadInput(
       label: "missing required key", kind: .engine,
       yaml: "name: cpu\nbinary: /b\n", message: "missing required key 'backend' in the engine file", line: 1, column: 1),

@@ -23,6 +23,60 @@ struct EngineAndTaskParserTests {
     #expect(spec.location == SourceLocation(file: "engines/vulkan.yaml", line: 1, column: 1))
   }
 
+  @Test func containerEngineParsesEveryField() throws {
+    let spec = try EngineSpecParser.parse(
+      yaml: """
+        name: rocm-container
+        backend: rocm
+        mode: container
+        image: ghcr.io/ggml-org/llama.cpp:server-rocm
+        runtime: docker
+        pull: never
+        devices: [/dev/kfd, /dev/dri/renderD128, /dev/dri/card0]
+        seccomp: unconfined
+        hsa_override_gfx_version: "10.3.0"
+        gpus: "0,1"
+        container_args: [--shm-size, 1g]
+        args: [-ngl, 99]
+        """, file: "engines/rocm-container.yaml", expander: TestSupport.expander)
+    #expect(spec.mode == .container)
+    #expect(spec.binary == "/app/llama-server")
+    #expect(
+      spec.container
+        == ContainerSpec(
+          image: "ghcr.io/ggml-org/llama.cpp:server-rocm", runtime: .docker, pull: .never,
+          devices: ["/dev/kfd", "/dev/dri/renderD128", "/dev/dri/card0"], seccompUnconfined: true,
+          runtimeArgs: ["--shm-size", "1g"]))
+    #expect(spec.gpus == ["0", "1"])
+    #expect(spec.env == ["HSA_OVERRIDE_GFX_VERSION": "10.3.0"])
+    #expect(spec.serverEnvironment == ["HSA_OVERRIDE_GFX_VERSION": "10.3.0", "HIP_VISIBLE_DEVICES": "0,1"])
+    #expect(spec.runs == "ghcr.io/ggml-org/llama.cpp:server-rocm")
+  }
+
+  @Test func containerEngineDefaultsToAutoRuntimeAndPullingWhenMissing() throws {
+    let spec = try EngineSpecParser.parse(
+      yaml: "name: cpu-container\nbackend: cpu\nmode: container\nimage: localhost/llama.cpp:server\n",
+      file: "engines/cpu-container.yaml", expander: TestSupport.expander)
+    #expect(spec.container == ContainerSpec(image: "localhost/llama.cpp:server"))
+    #expect(spec.container?.runtime == .auto)
+    #expect(spec.container?.pull == .missing)
+    #expect(spec.gpus.isEmpty)
+  }
+
+  @Test func gpusBecomeEachBackendsVisibleDevicesVariable() throws {
+    for (backend, variable) in [("cuda", "CUDA_VISIBLE_DEVICES"), ("vulkan", "GGML_VK_VISIBLE_DEVICES")] {
+      let spec = try EngineSpecParser.parse(
+        yaml: "name: e\nbackend: \(backend)\nbinary: /b\ngpus: [1]\n", file: "engines/e.yaml",
+        expander: TestSupport.expander)
+      #expect(spec.serverEnvironment == [variable: "1"])
+    }
+    // An explicit env entry is the user's word and wins over gpus.
+    let spec = try EngineSpecParser.parse(
+      yaml: "name: e\nbackend: cuda\nbinary: /b\ngpus: [1]\nenv: {CUDA_VISIBLE_DEVICES: GPU-abc}\n",
+      file: "engines/e.yaml", expander: TestSupport.expander)
+    #expect(spec.serverEnvironment == ["CUDA_VISIBLE_DEVICES": "GPU-abc"])
+  }
+
   @Test func engineDefaultsToProcessModeWithNoEnvOrArgs() throws {
     let spec = try EngineSpecParser.parse(
       yaml: "name: cpu\nbackend: cpu\nbinary: ~/bin/llama-server\n", file: "/p/engines/cpu.yaml",

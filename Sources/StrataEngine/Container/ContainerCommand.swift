@@ -1,0 +1,187 @@
+import StrataConfig
+
+/// The labels strata puts on every container it starts, so that `strata gc`
+/// can find what a crashed strata left behind, and only that.
+public enum ContainerLabel {
+  /// Present on every strata container.
+  public static let marker = "strata"
+  /// `<pid>:<start time in clock ticks>` of the strata process that owns the container.
+  public static let owner = "strata.owner"
+  /// The run id.
+  public static let run = "strata.run"
+  /// The engine name.
+  public static let engine = "strata.engine"
+}
+
+/// How the container of one server is named, labelled and mounted.
+public struct ContainerPlacement: Sendable, Hashable {
+  /// Unique among strata's containers: run id prefix, server index and a random suffix.
+  public var name: String
+  public var runId: String
+  /// See `ContainerLabel.owner`.
+  public var owner: String
+  public var hostPort: Int
+  /// The host directory holding the model, mounted read-only at `/models`.
+  public var modelDirectory: String
+  public var modelFileName: String
+
+  public init(
+    name: String, runId: String, owner: String, hostPort: Int, modelDirectory: String, modelFileName: String
+  ) {
+    self.name = name
+    self.runId = runId
+    self.owner = owner
+    self.hostPort = hostPort
+    self.modelDirectory = modelDirectory
+    self.modelFileName = modelFileName
+  }
+}
+
+/// The argument lists strata gives podman and docker, following llama.cpp's
+/// `docs/docker.md` and `.devops/*.Dockerfile`: the server images' entrypoint is
+/// `/app/llama-server`, arguments after the image name go to it, and it listens
+/// on 8080 inside the container.
+public struct ContainerCommand: Sendable {
+  public var runtime: ContainerRuntime
+  /// Group name → numeric id on the host (from /etc/group): ROCm needs the
+  /// `video` and `render` groups by number, because the images do not define them.
+  public var hostGroups: [String: Int]
+
+  /// The port llama-server listens on inside the container.
+  public static let containerPort = 8080
+  /// Where the model directory is mounted inside the container.
+  public static let modelMount = "/models"
+
+  public init(runtime: ContainerRuntime, hostGroups: [String: Int] = [:]) {
+    self.runtime = runtime
+    self.hostGroups = hostGroups
+  }
+
+  /// `<runtime> run -d …` for one server. Published on loopback only; the model
+  /// directory read-only; `--pull never` because pulling is its own step, with
+  /// progress, before any server starts.
+  public func run(
+    engine: EngineSpec, placement: ContainerPlacement, serverArguments: [String]
+  ) -> [String] {
+    var args = [runtime.executable, "run", "-d", "--name", placement.name, "--pull", "never"]
+    for label in [
+      ContainerLabel.marker + "=1", "\(ContainerLabel.owner)=\(placement.owner)",
+      "\(ContainerLabel.run)=\(placement.runId)", "\(ContainerLabel.engine)=\(engine.name)",
+    ] {
+      args += ["--label", label]
+    }
+    args += ["--publish", "127.0.0.1:\(placement.hostPort):\(Self.containerPort)"]
+    args += ["--volume", "\(placement.modelDirectory):\(Self.modelMount):ro"]
+    args += passthrough(engine)
+    for (key, value) in environment(engine).sorted(by: { $0.key < $1.key }) {
+      args += ["--env", "\(key)=\(value)"]
+    }
+    args += engine.container?.runtimeArgs ?? []
+    args.append(engine.container?.image ?? "")
+    return args + serverArguments
+  }
+
+  /// llama-server's own arguments inside the container (after the image name).
+  public static func serverArguments(modelFileName: String, engine: EngineSpec, flags: [String]) -> [String] {
+    ["-m", "\(modelMount)/\(modelFileName)", "--host", "0.0.0.0", "--port", String(containerPort), "-np", "1"]
+      + engine.args + flags
+  }
+
+  /// What a backend needs from the host, per llama.cpp's docs/docker.md:
+  /// CUDA through the NVIDIA container toolkit (`--gpus` on docker, a CDI device on
+  /// podman), ROCm `/dev/kfd` + `/dev/dri` with the video and render groups,
+  /// Vulkan `/dev/dri`, CPU nothing.
+  public func passthrough(_ engine: EngineSpec) -> [String] {
+    var args: [String] = []
+    let devices = engine.container?.devices
+    switch engine.backend {
+    case .cpu:
+      break
+    case .cuda:
+      if let devices {
+        args += devices.flatMap { ["--device", $0] }
+      } else {
+        switch runtime.kind {
+        case .docker:
+          let gpus = engine.gpus
+          // Several devices need the inner quotes: docker splits the value at commas otherwise.
+          let value =
+            gpus.isEmpty ? "all" : gpus.count == 1 ? "device=\(gpus[0])" : "\"device=\(gpus.joined(separator: ","))\""
+          args += ["--gpus", value]
+        case .podman:
+          let names = engine.gpus.isEmpty ? ["all"] : engine.gpus
+          args += names.flatMap { ["--device", "nvidia.com/gpu=\($0)"] }
+        }
+      }
+    case .rocm:
+      args += (devices ?? ["/dev/kfd", "/dev/dri"]).flatMap { ["--device", $0] }
+      for group in ["video", "render"] {
+        if let gid = hostGroups[group] { args += ["--group-add", String(gid)] }
+      }
+    case .vulkan:
+      args += (devices ?? ["/dev/dri"]).flatMap { ["--device", $0] }
+    }
+    if engine.container?.seccompUnconfined == true {
+      args += ["--security-opt", "seccomp=unconfined"]
+    }
+    return args
+  }
+
+  /// The server's environment inside the container. For CUDA the runtime already
+  /// hides unselected GPUs (their indices restart at 0 inside), so the
+  /// visible-devices variable from `gpus` would filter twice and is left out.
+  public func environment(_ engine: EngineSpec) -> [String: String] {
+    var env = engine.serverEnvironment
+    if engine.backend == .cuda, !engine.gpus.isEmpty, engine.env["CUDA_VISIBLE_DEVICES"] == nil {
+      env["CUDA_VISIBLE_DEVICES"] = nil
+    }
+    return env
+  }
+
+  /// A one-off run of the image with `arguments` for llama-server (`--version`,
+  /// `--list-devices`), removed afterwards; same devices and environment as a server.
+  public func oneOff(engine: EngineSpec, arguments: [String]) -> [String] {
+    [runtime.executable, "run", "--rm", "--pull", "never", "--label", "\(ContainerLabel.marker)=1"]
+      + passthrough(engine)
+      + environment(engine).sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+      + (engine.container?.runtimeArgs ?? []) + [engine.container?.image ?? ""] + arguments
+  }
+
+  public func logs(follow name: String) -> [String] { [runtime.executable, "logs", "--follow", name] }
+  public func hostPID(_ name: String) -> [String] {
+    [runtime.executable, "inspect", "--format", "{{.State.Pid}}", name]
+  }
+  /// Running flag, exit code and the image id the container was created from.
+  public func state(_ name: String) -> [String] {
+    [runtime.executable, "inspect", "--format", "{{.State.Running}} {{.State.ExitCode}} {{.Image}}", name]
+  }
+  public func stop(_ name: String, graceSeconds: Int) -> [String] {
+    [runtime.executable, "stop", "--time", String(graceSeconds), name]
+  }
+  /// Force-removes a container, killing it first if it still runs.
+  public func remove(_ name: String) -> [String] {
+    switch runtime.kind {
+    case .podman: [runtime.executable, "rm", "--force", "--time", "0", name]
+    case .docker: [runtime.executable, "rm", "--force", name]
+    }
+  }
+  public func imageExists(_ image: String) -> [String] {
+    [runtime.executable, "image", "inspect", "--format", "{{.Id}}", image]
+  }
+  /// Image id and repository digests (`<id> <json list>`).
+  public func imageIdentity(_ image: String) -> [String] {
+    [runtime.executable, "image", "inspect", "--format", "{{.Id}} {{json .RepoDigests}}", image]
+  }
+  public func pull(_ image: String) -> [String] { [runtime.executable, "pull", image] }
+  /// Every container with strata's label, running or not, as JSON.
+  public func listLabelled() -> [String] {
+    switch runtime.kind {
+    case .podman:
+      [runtime.executable, "ps", "--all", "--filter", "label=\(ContainerLabel.marker)", "--format", "json"]
+    case .docker:
+      [runtime.executable, "ps", "--all", "--filter", "label=\(ContainerLabel.marker)", "--format", "{{json .}}"]
+    }
+  }
+  /// Whether the runtime works at all (docker: the daemon answers).
+  public func info() -> [String] { [runtime.executable, "info", "--format", "{{json .Host.OCIRuntime}}"] }
+}

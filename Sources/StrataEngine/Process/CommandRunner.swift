@@ -1,0 +1,74 @@
+import Foundation
+import StrataClient
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What a short command printed and how it ended.
+public struct CommandResult: Sendable, Hashable {
+  public var status: ChildExit
+  /// stdout and stderr together, as the command wrote them.
+  public var output: String
+  public var succeeded: Bool { status == .exited(0) }
+  /// The last non-empty line, for one-line error messages.
+  public var lastLine: String {
+    output.split(separator: "\n").last { !$0.allSatisfy(\.isWhitespace) }.map(String.init) ?? "(no output)"
+  }
+}
+
+/// Runs short helper commands (`llama-server --version`, `podman inspect`, …) to
+/// completion and captures their output through a temporary file, with the same
+/// spawn rules as the servers (own process group, no inherited descriptors).
+public struct CommandRunner: Sendable {
+  public var environment: [String: String]
+
+  public init(environment: [String: String]) {
+    self.environment = environment
+  }
+
+  /// Runs `arguments` and waits up to `timeoutSeconds`; nil when it could not
+  /// start or ran past the timeout (it is killed then).
+  public func run(_ arguments: [String], timeoutSeconds: Double = 60) async -> CommandResult? {
+    let output = Self.temporaryPath()
+    defer { unlink(output) }
+    guard let child = try? ChildProcess.spawn(arguments: arguments, environment: environment, logPath: output)
+    else { return nil }
+    let deadline = MonotonicClock.seconds() + timeoutSeconds
+    while true {
+      if let status = child.pollExit() { return CommandResult(status: status, output: Self.read(output)) }
+      if MonotonicClock.seconds() > deadline {
+        _ = await child.terminate(graceSeconds: 1)
+        return nil
+      }
+      // A cancelled task must still wait for a stop or remove command to finish.
+      if Task.isCancelled { usleep(5_000) } else { try? await Task.sleep(nanoseconds: 5_000_000) }
+    }
+  }
+
+  /// The same without suspending, for the emergency path just before `exit`.
+  public func runBlocking(_ arguments: [String], timeoutSeconds: Double = 30) -> CommandResult? {
+    let output = Self.temporaryPath()
+    defer { unlink(output) }
+    guard let child = try? ChildProcess.spawn(arguments: arguments, environment: environment, logPath: output)
+    else { return nil }
+    let deadline = MonotonicClock.seconds() + timeoutSeconds
+    while true {
+      if let status = child.pollExit() { return CommandResult(status: status, output: Self.read(output)) }
+      if MonotonicClock.seconds() > deadline {
+        child.send(SIGKILL)
+        _ = waitpid(child.pid, nil, 0)
+        return nil
+      }
+      usleep(5_000)
+    }
+  }
+
+  private static func temporaryPath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("strata-cmd-\(UUID().uuidString).log").path
+  }
+
+  private static func read(_ path: String) -> String {
+    (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+  }
+}
