@@ -6,8 +6,8 @@ import CDRM
 
 /// An amdgpu device opened through libdrm_amdgpu: the real ``AMDGPUQueryDevice``.
 ///
-/// `@unchecked Sendable` is safe: every stored property is a `let` set in `init`, and the handle is only handed to `amdgpu_query_info` / `amdgpu_query_sensor_info`,
-/// which fill a caller-owned buffer through one `DRM_IOCTL_AMDGPU_INFO` on libdrm's own
+/// `@unchecked Sendable` is safe: every stored property is a `let` set in `init`, and the handle
+/// is only handed to `amdgpu_query_info` / `amdgpu_query_sensor_info`, which fill a caller-owned buffer through one `DRM_IOCTL_AMDGPU_INFO` on libdrm's own
 /// duplicate of the descriptor and change nothing in the handle (libdrm amdgpu/amdgpu_gpu_info.c),
 /// and to `amdgpu_device_deinitialize` in `deinit`, when no other reference is left.
 final class LibDRMAMDGPUDevice: AMDGPUQueryDevice, @unchecked Sendable {
