@@ -92,11 +92,32 @@ struct ProbeCommand: AsyncParsableCommand {
       let heap =
         device.deviceLocalHeapBytes.first.map { "\($0 / 1_048_576) MiB device-local" } ?? "no device-local heap"
       print("  \(index): \(device.name) (\(device.type), Vulkan \(device.apiVersion), \(heap))")
+      printVulkanDetails(device)
     }
     print(devices.isEmpty ? "GPU samplers see no devices" : "devices:")
     for device in devices {
       let vram = device.vramTotalBytes.map { "\(($0) / 1_048_576) MiB VRAM" } ?? "VRAM unknown"
       print("  \(device.device): \(vram)")
+    }
+  }
+}
+
+extension ProbeCommand {
+  /// Driver, PCI bus and the VK_EXT_memory_budget estimate of one Vulkan device, each said
+  /// to be missing where the driver does not offer it.
+  fileprivate func printVulkanDetails(_ device: VulkanDevice) {
+    let driver = device.driverName.map { name in [name, device.driverInfo].compactMap { $0 }.joined(separator: ", ") }
+    print("     driver: \(driver ?? "not reported (no Vulkan 1.2 or VK_KHR_driver_properties)")")
+    print("     PCI: \(device.pciSlot ?? "not reported (no VK_EXT_pci_bus_info)")")
+    guard let budgets = device.deviceLocalHeapBudgets else {
+      print("     memory budget: not offered (no VK_EXT_memory_budget)")
+      return
+    }
+    for heap in budgets {
+      print(
+        "     heap \(heap.heapIndex): \(heap.sizeBytes / 1_048_576) MiB, budget \(heap.budgetBytes / 1_048_576) MiB"
+          + " -> estimated in use on the device: \(heap.estimatedDeviceUsedBytes / 1_048_576) MiB"
+          + " (estimate = size - budget; Vulkan cannot see other processes' memory)")
     }
   }
 }

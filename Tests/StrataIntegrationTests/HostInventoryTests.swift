@@ -1,5 +1,6 @@
 import Foundation
 import StrataRun
+import StrataTelemetry
 import Testing
 
 @Suite("Host inventory")
@@ -56,11 +57,28 @@ struct HostInventoryTests {
 struct HostSamplersTests {
   @Test("each GPU sampler says whether it works and, if not, why; none claims a GPU on a machine without one")
   func detect() {
-    let samplers = HostSamplers.detect(sysRoot: "/nonexistent-sys")
-    #expect(samplers.statuses.map(\.sampler).prefix(2) == ["amdgpu-sysfs", "nvml"])
+    let samplers = HostSamplers.detect(sysRoot: "/nonexistent-sys", devRoot: "/nonexistent-dev")
+    // Without amdgpu sysfs, libdrm is asked next for the same GPUs.
+    #expect(samplers.statuses.map(\.sampler).prefix(3) == ["amdgpu-sysfs", "amdgpu-libdrm", "nvml"])
+    #expect(samplers.statuses.dropFirst().first?.reason?.hasPrefix("no /nonexistent-dev/dri:") == true)
     for status in samplers.statuses where !status.available {
       #expect(!(status.reason ?? "").isEmpty)
     }
     #expect(samplers.statuses.first?.available == false)
+  }
+
+  @Test("where amdgpu sysfs works, libdrm is not asked, so the same GPU is not sampled twice")
+  func libdrmOnlyWithoutSysfs() throws {
+    // A minimal sysfs tree with one amdgpu card: the uevent lines pci_uevent and dev_uevent print.
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("strata-sys-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let device = root.appendingPathComponent("class/drm/card0/device")
+    try FileManager.default.createDirectory(at: device, withIntermediateDirectories: true)
+    try "DRIVER=amdgpu\nPCI_ID=1002:744C\nPCI_SLOT_NAME=0000:03:00.0\n".write(
+      to: device.appendingPathComponent("uevent"), atomically: true, encoding: .utf8)
+    let samplers = HostSamplers.detect(sysRoot: root.path, devRoot: "/nonexistent-dev")
+    #expect(samplers.statuses.first == SamplerStatus(sampler: "amdgpu-sysfs", available: true))
+    #expect(!samplers.statuses.map(\.sampler).contains("amdgpu-libdrm"))
+    #expect(samplers.available.map(\.name).filter { $0.hasPrefix("amdgpu") } == ["amdgpu-sysfs"])
   }
 }
