@@ -28,3 +28,26 @@ public struct MatrixPlan: Sendable {
   /// Every planned cell, in run order.
   public var cells: [CellPlan] { groups.flatMap(\.cells) }
 }
+
+extension MatrixPlan {
+  /// The plan without the groups of `engines` (name → why), whose cells become
+  /// skipped with that reason, so the run records why they never ran.
+  public func skipping(engines reasons: [String: String]) -> MatrixPlan {
+    guard !reasons.isEmpty else { return self }
+    var kept: [LoadGroup] = []
+    var skipped = self.skipped
+    for group in groups {
+      if let reason = reasons[group.key.engine] {
+        skipped += group.cells.map {
+          SkippedCell(cell: $0.cell, reason: "engine \(group.key.engine) unavailable: \(reason)")
+        }
+      } else {
+        kept.append(group)
+      }
+    }
+    return MatrixPlan(groups: kept, skipped: skipped)
+  }
+
+  /// The engines the planned cells use, sorted.
+  public var engines: [String] { Set(groups.map(\.key.engine)).sorted() }
+}

@@ -54,6 +54,8 @@ public enum ProgressEvent: Sendable {
   case cellFinished(index: Int, status: String, detail: String?)
   /// A sampler failed mid-run: recorded, and the run goes on.
   case telemetryProblem(String)
+  /// Something the operator should know that does not stop the run.
+  case warning(String)
   case runFinished(runId: String, done: Int, failed: Int, skipped: Int)
 }
 

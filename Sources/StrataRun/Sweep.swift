@@ -29,12 +29,16 @@ public struct Sweep: Sendable {
   public var strataVersion: String
   /// The run's id in the database.
   public let runId: String
+  /// Each engine's availability and identity, from `EnginePreparation`; engines
+  /// missing here are inspected when the run starts.
+  public var engineReports: [String: EngineReport]
 
   public init(
     project: Project, plan: MatrixPlan, store: ResultStore, context: RunContext, strataVersion: String,
-    runId: String = UUID().uuidString.lowercased()
+    runId: String = UUID().uuidString.lowercased(), engineReports: [String: EngineReport] = [:]
   ) {
     self.runId = runId
+    self.engineReports = engineReports
     self.project = project
     self.plan = plan
     self.store = store
@@ -44,7 +48,8 @@ public struct Sweep: Sendable {
 
   public func run() async throws -> SweepOutcome {
     try FileManager.default.createDirectory(atPath: context.logDirectory, withIntermediateDirectories: true)
-    try store.insert(try await runRecord(id: runId))
+    let identities = await engineIdentities()
+    try store.insert(try runRecord(id: runId, identities: identities))
     do {
       try store.insert(plannedCellRecords(runId: runId))
     } catch {
@@ -82,11 +87,18 @@ public struct Sweep: Sendable {
             onExit: { status in if let serverId { try? store.setServerExit(id: serverId, exitStatus: "\(status)") } }
           ) { server in
             context.progress(.serverReady(loadSeconds: server.loadSeconds))
+            let buildInfo = try? await server.client.props().buildInfo
+            if let expected = identities[group.key.engine]?.expectedBuildInfo, let buildInfo, buildInfo != expected {
+              context.progress(
+                .warning(
+                  "engine \(group.key.engine): the server reports build \(buildInfo), but the engine was identified as \(expected) when the run started; the server's build is recorded with its cells"
+                ))
+            }
             let id = try store.insert(
               ServerRecord(
                 runId: runId, loadGroup: group.key.id, engine: group.key.engine,
                 argumentsJSON: jsonArray(server.arguments), port: server.port,
-                loadSeconds: server.loadSeconds, buildInfo: try? await server.client.props().buildInfo,
+                loadSeconds: server.loadSeconds, buildInfo: buildInfo,
                 logPath: launch.logPath, startedAt: context.wallClock()))
             serverId = id
             for (offset, cellPlan) in group.cells.enumerated() {
@@ -234,7 +246,7 @@ public struct Sweep: Sendable {
       runId: runId, index: index)
   }
 
-  private func runRecord(id: String) async throws -> RunRecord {
+  private func runRecord(id: String, identities: [String: EngineReport]) throws -> RunRecord {
     let host = HostInventory.read(procRoot: context.procRoot, etcRoot: context.etcRoot)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
@@ -243,17 +255,21 @@ public struct Sweep: Sendable {
       id: id, startedAt: context.wallClock(), status: "running", strataVersion: strataVersion,
       matrixPath: project.matrixPath, matrixHash: StableHash.hex(matrixText),
       hostJSON: String(decoding: try encoder.encode(host), as: UTF8.self),
-      enginesJSON: String(decoding: try encoder.encode(await engineIdentities()), as: UTF8.self))
+      enginesJSON: String(decoding: try encoder.encode(identities), as: UTF8.self))
   }
 
-  /// Binary and `--version` line of every engine the plan uses, so a run records
-  /// which llama.cpp build produced its figures.
-  private func engineIdentities() async -> [String: [String: String]] {
-    var result: [String: [String: String]] = [:]
-    for name in Set(plan.groups.map(\.key.engine)).sorted() {
-      guard let engine = project.engines[name] else { continue }
-      let version = await EngineIdentity.version(of: engine, environment: context.environment)
-      result[name] = ["binary": engine.binary, "version": version ?? "unknown (binary missing or silent)"]
+  /// The report of every engine the plan uses (build, commit, devices, image
+  /// digest), so a run records which llama.cpp build produced its figures.
+  private func engineIdentities() async -> [String: EngineReport] {
+    var result: [String: EngineReport] = [:]
+    let inspector = EngineInspector(environment: context.environment)
+    // Engines skipped as unavailable are recorded too, with their reasons.
+    for name in Set(plan.engines).union(engineReports.keys).sorted() {
+      if let report = engineReports[name] {
+        result[name] = report
+      } else if let engine = project.engines[name] {
+        result[name] = await inspector.inspect(engine)
+      }
     }
     return result
   }

@@ -45,6 +45,9 @@ struct ReportCommand: AsyncParsableCommand {
       }
       print(
         ReportRenderer.render(try ComparisonBuilder.rows(store: store, runId: runId), format: format), terminator: "")
+      if format == .table || format == .markdown {
+        print("\n" + EngineSection.render(try EngineSection.lines(store: store, runId: runId)), terminator: "")
+      }
     } catch let error as StoreError {
       printError(error.description)
       throw ExitCode(2)

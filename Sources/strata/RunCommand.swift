@@ -36,12 +36,18 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Telemetry samples per second for the whole life of each server.")
   var telemetryRate: Double = 10
 
+  @Flag(
+    help:
+      "Fail before starting when an engine the matrix uses cannot run here (default: skip its cells, with the reason recorded)."
+  )
+  var strict = false
+
   @Option(help: "Table format printed at the end: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
   var format: ReportFormat = .table
 
   func run() async throws {
     let project = try loadProject(options, matrix: matrix)
-    let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+    var plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
     guard !plan.cells.isEmpty else {
       printError("the matrix plans no cells: \(plan.skipped.count) were excluded (see `strata validate`)")
       throw ExitCode(2)
@@ -66,7 +72,21 @@ struct RunCommand: AsyncParsableCommand {
       environment: environment, logDirectory: logDirectory, registry: registry,
       progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout, deviceSamplers: samplers.available,
       telemetryRateHz: telemetryRate, leases: LeaseBook.standard(environment: environment))
-    let sweep = Sweep(project: project, plan: plan, store: store, context: context, strataVersion: Strata.version)
+    let reports = await EnginePreparation(environment: environment).prepare(
+      plan.engines, project: project, progress: { terminal.note($0) })
+    let unavailable = reports.values.filter { !$0.available }.sorted { $0.engine < $1.engine }
+    for report in unavailable {
+      terminal.note("engine \(report.engine) unavailable: \(report.reason ?? "unknown")")
+    }
+    if strict, !unavailable.isEmpty {
+      printError("--strict: \(unavailable.count) engine(s) cannot run here (see above); `strata engines` explains each")
+      throw ExitCode(2)
+    }
+    plan = plan.skipping(
+      engines: Dictionary(uniqueKeysWithValues: unavailable.map { ($0.engine, $0.reason ?? "unavailable") }))
+    let sweep = Sweep(
+      project: project, plan: plan, store: store, context: context, strataVersion: Strata.version,
+      engineReports: reports)
 
     let work = Task { try await sweep.run() }
     let signals = SignalForwarder(
@@ -96,6 +116,9 @@ struct RunCommand: AsyncParsableCommand {
     terminal.finish()
     let rows = try ComparisonBuilder.rows(store: store, runId: outcome.runId)
     print(ReportRenderer.render(rows, format: format), terminator: "")
+    if format == .table || format == .markdown {
+      print("\n" + EngineSection.render(try EngineSection.lines(store: store, runId: outcome.runId)), terminator: "")
+    }
     printError(
       "run \(outcome.runId): \(outcome.done) cells done, \(outcome.failed) failed, \(outcome.skipped) skipped; database \(options.db)"
     )

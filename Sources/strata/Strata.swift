@@ -15,7 +15,9 @@ struct Strata: AsyncParsableCommand {
       sweep and records every figure in SQLite; `strata report` prints the comparison.
       """,
     version: version,
-    subcommands: [RunCommand.self, ReportCommand.self, ValidateCommand.self, ProbeCommand.self])
+    subcommands: [
+      RunCommand.self, ReportCommand.self, ValidateCommand.self, EnginesCommand.self, GCCommand.self, ProbeCommand.self,
+    ])
 }
 
 /// Options every subcommand shares.

@@ -40,6 +40,8 @@ final class ProgressLine: Sendable {
       note("\(state.prefix): \(status)\(detail.map { " — \($0)" } ?? "")")
     case .telemetryProblem(let message):
       note("telemetry: \(message) (recorded; the run goes on)")
+    case .warning(let message):
+      note("warning: \(message)")
     case .runFinished:
       break
     }

@@ -50,7 +50,8 @@ enum MissingFiles {
       if !ok { problems.append("\(what): \(path)") }
     }
     for group in plan.groups {
-      if let engine = project.engines[group.key.engine] {
+      // A container engine's binary lives in its image: `strata engines` checks those.
+      if let engine = project.engines[group.key.engine], engine.mode == .process {
         require(engine.binary, "engine \(engine.name) binary", executable: true)
       }
       if case .local(let files)? = project.model(named: group.key.model)?.source, let path = files[group.key.quant] {

@@ -62,6 +62,25 @@ public enum ProjectLoader {
       matrixPath: resolvedMatrixPath)
   }
 
+  /// Only `directory/engines/*.yaml`, for `strata engines`; a missing folder is an error here.
+  public static func loadEngines(
+    directory: String, expander: PathExpander = .standard()
+  ) throws(ConfigErrors) -> [String: EngineSpec] {
+    var errors: [ConfigError] = []
+    let path = join(directory, "engines")
+    let folder = loadFolder(path, errors: &errors) { text, file throws(ConfigErrors) in
+      try EngineSpecParser.parse(yaml: text, file: file, expander: expander)
+    }
+    if !folder.exists {
+      errors.append(
+        ConfigError(
+          location: SourceLocation(file: path), message: "no engines/ folder",
+          hint: "run in the project directory, or pass --project"))
+    }
+    guard errors.isEmpty else { throw ConfigErrors(errors: errors).sorted() }
+    return folder.specs
+  }
+
   /// What one `engines/` or `tasks/` folder held.
   struct Folder<Spec> {
     var exists: Bool

@@ -1,0 +1,44 @@
+import StrataConfig
+import StrataEngine
+
+/// Before a sweep: checks every engine the plan uses and pulls the images that
+/// need it, so an engine that cannot run here is skipped (with its reason
+/// recorded) instead of failing every cell one by one.
+public struct EnginePreparation: Sendable {
+  public var inspector: EngineInspector
+  public var puller: ImagePuller
+
+  public init(environment: [String: String]) {
+    inspector = EngineInspector(environment: environment)
+    puller = ImagePuller(environment: environment)
+  }
+
+  public init(inspector: EngineInspector, puller: ImagePuller) {
+    self.inspector = inspector
+    self.puller = puller
+  }
+
+  /// Engine name → report, for the engines in `names` that the project defines.
+  public func prepare(
+    _ names: [String], project: Project, progress: @Sendable (String) -> Void
+  ) async -> [String: EngineReport] {
+    var reports: [String: EngineReport] = [:]
+    for name in names {
+      guard let engine = project.engines[name] else { continue }
+      var report = await inspector.inspect(engine)
+      if report.available, let spec = engine.container,
+        spec.pull == .always || (spec.pull == .missing && report.imageID == nil)
+      {
+        progress("engine \(name): pulling \(spec.image)")
+        if let failure = await puller.pull(engine, progress: { progress("engine \(name): \($0)") }) {
+          report.available = false
+          report.reason = "pulling \(spec.image) failed: \(failure)"
+        } else {
+          report = await inspector.inspect(engine)
+        }
+      }
+      reports[name] = report
+    }
+    return reports
+  }
+}
