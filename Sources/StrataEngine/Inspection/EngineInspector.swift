@@ -121,11 +121,11 @@ public struct EngineInspector: Sendable {
       return
     }
     guard let line = LlamaServerOutput.versionLine(version.output) else {
-      report.reason = "llama-server does not start: \(version.lastLine)"
-      if version.output.contains("rlimit") {
-        report.reason! +=
-          " (podman's default OCI runtime settings fail on this host: point CONTAINERS_CONF at a containers.conf with runtime = \"runc\" and default_ulimits; scripts/build-image writes one, see README)"
-      }
+      let hint =
+        version.output.contains("rlimit")
+        ? " (podman's default OCI runtime settings fail on this host: point CONTAINERS_CONF at a containers.conf with runtime = \"runc\" and default_ulimits; scripts/build-image writes one, see README)"
+        : ""
+      report.reason = "llama-server does not start: \(version.lastLine)\(hint)"
       return
     }
     report.version = line
