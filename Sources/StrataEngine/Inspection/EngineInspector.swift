@@ -212,8 +212,9 @@ public struct ImageIdentity: Sendable, Hashable {
   public init?(inspect line: String) {
     guard let space = line.firstIndex(of: " ") else { return nil }
     let id = String(line[..<space])
-    guard !id.isEmpty, id.allSatisfy({ $0.isHexDigit || $0 == ":" || $0.isLetter }) else { return nil }
-    self.id = id.hasPrefix("sha256:") ? id : "sha256:\(id)"
+    let hex = id.hasPrefix("sha256:") ? String(id.dropFirst("sha256:".count)) : id
+    guard !hex.isEmpty, hex.allSatisfy(\.isHexDigit) else { return nil }
+    self.id = "sha256:\(hex)"
     let json = Data(line[line.index(after: space)...].utf8)
     digests = (try? JSONDecoder().decode([String]?.self, from: json)).flatMap { $0 } ?? []
   }
