@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
     let context = RunContext(
       environment: ProcessInfo.processInfo.environment, logDirectory: logDirectory, registry: registry,
       progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout, deviceSamplers: samplers.available,
-      telemetryRateHz: telemetryRate)
+      samplerStatuses: samplers.statuses, telemetryRateHz: telemetryRate)
     let sweep = Sweep(project: project, plan: plan, store: store, context: context, strataVersion: Strata.version)
 
     let work = Task { try await sweep.run() }
