@@ -50,6 +50,7 @@ let package = Package(
     .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig"]),
     .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
+    .testTarget(name: "StrataRunTests", dependencies: ["StrataRun", "StrataStore", "StrataTelemetry"]),
     .testTarget(
       name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"], exclude: ["Snapshots"]),
     .testTarget(

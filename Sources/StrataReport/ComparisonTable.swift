@@ -25,8 +25,12 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   public var peakRSSBytes: Int64? = nil
   /// Above the baseline taken before the server started.
   public var peakVRAMBytes: Int64? = nil
+  /// Mean over the cell's window of device VRAM above that baseline.
+  public var meanVRAMBytes: Int64? = nil
   public var meanPowerWatts: Double? = nil
   public var energyJoules: Double? = nil
+  /// Device energy during the measured repetitions ÷ the tokens they generated.
+  public var joulesPerGeneratedToken: Double? = nil
 }
 
 /// Builds comparison rows from a run in the store.
@@ -60,7 +64,9 @@ public enum ComparisonBuilder {
           ? nil : Proportion(successes: answers.filter(\.correct).count, trials: answers.count),
         tasks: Array(Set(answers.map(\.task))).sorted(),
         peakRSSBytes: telemetry[cell.hash]?.peakRSSBytes, peakVRAMBytes: telemetry[cell.hash]?.peakVRAMBytes,
-        meanPowerWatts: telemetry[cell.hash]?.meanPowerWatts, energyJoules: telemetry[cell.hash]?.energyJoules)
+        meanVRAMBytes: telemetry[cell.hash]?.meanVRAMBytes, meanPowerWatts: telemetry[cell.hash]?.meanPowerWatts,
+        energyJoules: telemetry[cell.hash]?.energyJoules,
+        joulesPerGeneratedToken: telemetry[cell.hash]?.joulesPerGeneratedToken)
     }
   }
 

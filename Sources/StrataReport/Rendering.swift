@@ -30,7 +30,9 @@ public enum ReportRenderer {
     let all: [(String, (ComparisonRow) -> String?)] = [
       ("peak RSS MiB", { $0.peakRSSBytes.map(mib) }),
       ("peak VRAM MiB", { $0.peakVRAMBytes.map(mib) }),
+      ("mean VRAM MiB", { $0.meanVRAMBytes.map(mib) }),
       ("power W", { $0.meanPowerWatts.map { format($0, digits: 1) } }),
+      ("J/tok", { $0.joulesPerGeneratedToken.map(joules) }),
       ("energy J", { $0.energyJoules.map { format($0, digits: 0) } }),
     ]
     return all.filter { column in rows.contains { column.1($0) != nil } }.map { (header: $0.0, value: $0.1) }
@@ -54,6 +56,13 @@ public enum ReportRenderer {
     let machine: [String] = hardware.map { $0.value(row) ?? "-" }
     let quality: String = row.accuracy.map(accuracy) ?? "-"
     return identity + [row.scenario ?? "-", load, ttft, prompt, decode] + machine + [quality, row.status]
+  }
+
+  /// Three significant digits: a small model on a big GPU spends millijoules per
+  /// token, a big one on a small GPU joules.
+  static func joules(_ value: Double) -> String {
+    let digits = value >= 100 ? 0 : value >= 10 ? 1 : value >= 1 ? 2 : value >= 0.1 ? 3 : 4
+    return format(value, digits: digits)
   }
 
   static func meanSD(_ summary: Summary, digits: Int) -> String {
@@ -90,8 +99,17 @@ public enum ReportRenderer {
       "",
       "prompt and decode t/s: llama-server's own timings, mean ± sd over repetitions; decode is measured after the scenario's prompt (context depth = prompt tokens).",
       "accuracy: share of items answered correctly, 95% Wilson interval in brackets.",
-      "peak RSS: the server process's resident memory; peak VRAM: device memory above the baseline before the server started.",
+      "peak RSS: the server process's resident memory; peak and mean VRAM: device memory above the baseline before the server started.",
     ]
+    let shown = Set(hardware.map(\.header))
+    if shown.contains("power W") {
+      lines.append("power W, energy J: mean device power over the cell, and its integral over the cell's time.")
+    }
+    if shown.contains("J/tok") {
+      lines.append(
+        "J/tok: device energy during the measured repetitions ÷ the tokens they generated (their prompts' processing included; warm-up and task items left out)."
+      )
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -114,7 +132,7 @@ public enum ReportRenderer {
       ["cell", "engine", "model", "quant"] + axes + [
         "scenario", "load_s", "ttft_ms_mean", "ttft_ms_sd", "prompt_tps_mean", "prompt_tps_sd",
         "decode_tps_mean", "decode_tps_sd", "client_decode_tps_mean", "peak_rss_bytes", "peak_vram_bytes",
-        "mean_power_w", "energy_j", "accuracy", "accuracy_low",
+        "mean_vram_bytes", "mean_power_w", "joules_per_token", "energy_j", "accuracy", "accuracy_low",
         "accuracy_high", "items", "status", "failure",
       ]
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
@@ -124,16 +142,22 @@ public enum ReportRenderer {
     }
     var lines = [header.joined(separator: ",")]
     for row in rows {
-      let fields: [String] =
-        [row.cell, row.engine, row.model, row.quant] + axes.map { row.axes[$0] ?? "" } + [
-          row.scenario ?? "", number(row.loadSeconds), number(row.ttftMs?.mean), number(row.ttftMs?.standardDeviation),
-          number(row.promptTPS?.mean), number(row.promptTPS?.standardDeviation), number(row.decodeTPS?.mean),
-          number(row.decodeTPS?.standardDeviation), number(row.clientDecodeTPS?.mean),
-          row.peakRSSBytes.map(String.init) ?? "", row.peakVRAMBytes.map(String.init) ?? "",
-          number(row.meanPowerWatts), number(row.energyJoules), number(row.accuracy?.value),
-          number(row.accuracy?.lower), number(row.accuracy?.upper), row.accuracy.map { String($0.trials) } ?? "",
-          row.status, row.failure ?? "",
-        ]
+      func bytes(_ value: Int64?) -> String { value.map(String.init) ?? "" }
+      let identity: [String] = [row.cell, row.engine, row.model, row.quant] + axes.map { row.axes[$0] ?? "" }
+      let speed: [String] = [
+        row.scenario ?? "", number(row.loadSeconds), number(row.ttftMs?.mean), number(row.ttftMs?.standardDeviation),
+        number(row.promptTPS?.mean), number(row.promptTPS?.standardDeviation), number(row.decodeTPS?.mean),
+        number(row.decodeTPS?.standardDeviation), number(row.clientDecodeTPS?.mean),
+      ]
+      let machine: [String] = [
+        bytes(row.peakRSSBytes), bytes(row.peakVRAMBytes), bytes(row.meanVRAMBytes), number(row.meanPowerWatts),
+        number(row.joulesPerGeneratedToken), number(row.energyJoules),
+      ]
+      let quality: [String] = [
+        number(row.accuracy?.value), number(row.accuracy?.lower), number(row.accuracy?.upper),
+        row.accuracy.map { String($0.trials) } ?? "", row.status, row.failure ?? "",
+      ]
+      let fields = identity + speed + machine + quality
       lines.append(fields.map(quote).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTelemetry
 
 /// What a hardware comparison needs to know about the machine a run used.
 public struct HostInventory: Sendable, Codable, Hashable {
@@ -8,6 +9,38 @@ public struct HostInventory: Sendable, Codable, Hashable {
   public var memoryBytes: UInt64
   public var os: String
   public var kernel: String
+  /// The GPUs libdrm and the telemetry samplers see; empty on a machine without one.
+  /// Filled by the sweep (`HostGPU.inventory`), not by `read`, which reads files only.
+  public var gpus: [HostGPU] = []
+
+  public init(
+    hostname: String, cpuModel: String, logicalCores: Int, memoryBytes: UInt64, os: String, kernel: String,
+    gpus: [HostGPU] = []
+  ) {
+    self.hostname = hostname
+    self.cpuModel = cpuModel
+    self.logicalCores = logicalCores
+    self.memoryBytes = memoryBytes
+    self.os = os
+    self.kernel = kernel
+    self.gpus = gpus
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case hostname, cpuModel, logicalCores, memoryBytes, os, kernel, gpus
+  }
+
+  /// Runs stored before GPUs were inventoried have no `gpus` key: read as none.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    hostname = try container.decode(String.self, forKey: .hostname)
+    cpuModel = try container.decode(String.self, forKey: .cpuModel)
+    logicalCores = try container.decode(Int.self, forKey: .logicalCores)
+    memoryBytes = try container.decode(UInt64.self, forKey: .memoryBytes)
+    os = try container.decode(String.self, forKey: .os)
+    kernel = try container.decode(String.self, forKey: .kernel)
+    gpus = try container.decodeIfPresent([HostGPU].self, forKey: .gpus) ?? []
+  }
 
   /// Reads `/proc/cpuinfo`, `/proc/meminfo`, `/proc/sys/kernel/*` and
   /// `/etc/os-release` under the given roots (tests point them at fixtures).
@@ -35,5 +68,51 @@ public struct HostInventory: Sendable, Codable, Hashable {
 
   private static func value(_ line: Substring) -> String {
     line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+  }
+}
+
+/// One GPU of the host, as libdrm and the samplers that read it see it.
+public struct HostGPU: Sendable, Codable, Hashable {
+  /// PCI slot ("0000:03:00.0") where known, else the sampler's own name ("nvml:0")
+  /// or, for a DRM device off the PCI bus, its first node.
+  public var device: String
+  /// PCI vendor and device ids (libdrm), e.g. 0x1002 0x744c for a Radeon RX 7900 XTX.
+  public var vendorID: UInt16?
+  public var deviceID: UInt16?
+  public var vramTotalBytes: UInt64?
+  /// Device nodes, e.g. "/dev/dri/card1", "/dev/dri/renderD128".
+  public var nodes: [String]
+  /// The telemetry samplers that read this device (empty: strata sees it but cannot sample it).
+  public var samplers: [String]
+
+  public init(
+    device: String, vendorID: UInt16? = nil, deviceID: UInt16? = nil, vramTotalBytes: UInt64? = nil,
+    nodes: [String] = [], samplers: [String] = []
+  ) {
+    self.device = device
+    self.vendorID = vendorID
+    self.deviceID = deviceID
+    self.vramTotalBytes = vramTotalBytes
+    self.nodes = nodes
+    self.samplers = samplers
+  }
+
+  /// Merges libdrm's devices with one reading of each sampler, by device identity
+  /// (the PCI slot, which both use), sorted by it.
+  public static func inventory(drm: [DRMDevice], sampled: [(sampler: String, devices: [DeviceSample])]) -> [HostGPU] {
+    var byDevice: [String: HostGPU] = [:]
+    for device in drm {
+      let id = device.pciSlot ?? device.nodes.first ?? "unknown"
+      byDevice[id] = HostGPU(device: id, vendorID: device.vendorID, deviceID: device.deviceID, nodes: device.nodes)
+    }
+    for (sampler, devices) in sampled {
+      for sample in devices {
+        var gpu = byDevice[sample.device] ?? HostGPU(device: sample.device)
+        gpu.vramTotalBytes = gpu.vramTotalBytes ?? sample.vramTotalBytes
+        if !gpu.samplers.contains(sampler) { gpu.samplers.append(sampler) }
+        byDevice[sample.device] = gpu
+      }
+    }
+    return byDevice.values.sorted { $0.device < $1.device }
   }
 }

@@ -17,17 +17,24 @@ public struct RunContext: Sendable {
   public var healthTimeoutSeconds: Double
   /// Device samplers that work on this host (unavailable ones are left out before the run).
   public var deviceSamplers: [any DeviceSampler]
+  /// Every sampler strata considered on this host, working or not and why: stored with the run.
+  public var samplerStatuses: [SamplerStatus]
+  /// The host's DRM devices, for the GPU inventory stored with the run (libdrm by default).
+  public var drmDevices: @Sendable () -> [DRMDevice]
   /// Telemetry ticks per second, for the whole life of each server.
   public var telemetryRateHz: Double
   /// Crash notes for server processes, read by `strata gc`; nil keeps none.
   public var leases: LeaseBook?
+  /// How often the samples of a running server are written to the store.
+  public var telemetryFlushSeconds: Double
 
   public init(
     environment: [String: String], procRoot: String = "/proc", etcRoot: String = "/etc",
     logDirectory: String, registry: ProcessRegistry, progress: @escaping @Sendable (ProgressEvent) -> Void,
     wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-    healthTimeoutSeconds: Double = 300, deviceSamplers: [any DeviceSampler] = [], telemetryRateHz: Double = 10,
-    leases: LeaseBook? = nil
+    healthTimeoutSeconds: Double = 300, deviceSamplers: [any DeviceSampler] = [],
+    samplerStatuses: [SamplerStatus] = [], drmDevices: @escaping @Sendable () -> [DRMDevice] = DRMDevices.enumerate,
+    telemetryRateHz: Double = 10, telemetryFlushSeconds: Double = 1, leases: LeaseBook? = nil
   ) {
     self.leases = leases
     self.environment = environment
@@ -39,7 +46,10 @@ public struct RunContext: Sendable {
     self.wallClock = wallClock
     self.healthTimeoutSeconds = healthTimeoutSeconds
     self.deviceSamplers = deviceSamplers
+    self.samplerStatuses = samplerStatuses
+    self.drmDevices = drmDevices
     self.telemetryRateHz = telemetryRateHz
+    self.telemetryFlushSeconds = telemetryFlushSeconds
   }
 }
 

@@ -49,7 +49,13 @@ public struct Sweep: Sendable {
   public func run() async throws -> SweepOutcome {
     try FileManager.default.createDirectory(atPath: context.logDirectory, withIntermediateDirectories: true)
     let identities = await engineIdentities()
-    try store.insert(try runRecord(id: runId, identities: identities))
+    try store.insert(
+      try runRecord(id: runId, identities: identities),
+      samplers: context.samplerStatuses.enumerated().map { position, status in
+        SamplerStatusRecord(
+          runId: runId, position: position, sampler: status.sampler, available: status.available,
+          reason: status.reason)
+      })
     do {
       try store.insert(plannedCellRecords(runId: runId))
     } catch {
@@ -71,48 +77,63 @@ public struct Sweep: Sendable {
         let first = cellIndex
         cellIndex += group.cells.count
         context.progress(.serverStarting(group: groupIndex + 1, of: plan.groups.count, label: label(group.key)))
-        let recorder = TelemetryRecorder(
-          samplers: context.deviceSamplers, processSampler: ProcessSampler(procRoot: context.procRoot),
-          fdinfo: DRMFDInfoSampler(procRoot: context.procRoot), rateHz: context.telemetryRateHz)
+        let telemetry = ServerTelemetry(store: store) { sink in
+          TelemetryRecorder(
+            samplers: context.deviceSamplers, processSampler: ProcessSampler(procRoot: context.procRoot),
+            fdinfo: DRMFDInfoSampler(procRoot: context.procRoot), rateHz: context.telemetryRateHz,
+            flushIntervalSeconds: context.telemetryFlushSeconds, sink: sink)
+        }
         var serverId: Int64?
         var windows: [String: ClosedRange<UInt64>] = [:]
+        var generations: [String: [GenerationSpan]] = [:]
         var finished: Set<String> = []
+        func summarize() throws {
+          try record(telemetry.finish(), serverId: serverId, windows: windows, generations: generations, runId: runId)
+        }
         do {
-          let launch = try serverLaunch(for: group, runId: runId, index: groupIndex)
-          // A few ticks before launch give the baseline that VRAM is measured against.
-          recorder.start()
-          try await Task.sleep(nanoseconds: 3 * recorder.periodNanos)
-          try await supervisor.withServer(
-            launch, onSpawn: { recorder.attach(pid: $0) },
-            onExit: { status in if let serverId { try? store.setServerExit(id: serverId, exitStatus: "\(status)") } }
-          ) { server in
-            context.progress(.serverReady(loadSeconds: server.loadSeconds))
-            let buildInfo = try? await server.client.props().buildInfo
-            if let expected = identities[group.key.engine]?.expectedBuildInfo, let buildInfo, buildInfo != expected {
-              context.progress(
-                .warning(
-                  "engine \(group.key.engine): the server reports build \(buildInfo), but the engine was identified as \(expected) when the run started; the server's build is recorded with its cells"
-                ))
-            }
-            let id = try store.insert(
-              ServerRecord(
-                runId: runId, loadGroup: group.key.id, engine: group.key.engine,
-                argumentsJSON: jsonArray(server.arguments), port: server.port,
-                loadSeconds: server.loadSeconds, buildInfo: buildInfo,
-                logPath: launch.logPath, startedAt: context.wallClock()))
-            serverId = id
-            for (offset, cellPlan) in group.cells.enumerated() {
-              let started = MonotonicTime.nanos()
-              try await runCell(
-                cellPlan, index: first + offset, serverId: id, server: server, runId: runId,
-                items: &items, tally: &tally)
-              windows[cellPlan.cell.id] = started...MonotonicTime.nanos()
-              finished.insert(cellPlan.cell.id)
+          // Whatever ends the server's life, its samples are all written before the group moves on.
+          try await telemetry.recording {
+            let launch = try serverLaunch(for: group, runId: runId, index: groupIndex)
+            // A few ticks before launch give the baseline that VRAM is measured against.
+            telemetry.start()
+            try await Task.sleep(nanoseconds: 3 * telemetry.recorder.periodNanos)
+            try await supervisor.withServer(
+              launch, onSpawn: { telemetry.attach(pid: $0) },
+              onExit: { status in if let serverId { try? store.setServerExit(id: serverId, exitStatus: "\(status)") } }
+            ) { server in
+              context.progress(.serverReady(loadSeconds: server.loadSeconds))
+              let buildInfo = try? await server.client.props().buildInfo
+              if let expected = identities[group.key.engine]?.expectedBuildInfo, let buildInfo, buildInfo != expected {
+                context.progress(
+                  .warning(
+                    "engine \(group.key.engine): the server reports build \(buildInfo), but the engine was identified as \(expected) when the run started; the server's build is recorded with its cells"
+                  ))
+              }
+              let id = try store.insert(
+                ServerRecord(
+                  runId: runId, loadGroup: group.key.id, engine: group.key.engine,
+                  argumentsJSON: jsonArray(server.arguments), port: server.port,
+                  loadSeconds: server.loadSeconds, buildInfo: buildInfo,
+                  logPath: launch.logPath, startedAt: context.wallClock()))
+              serverId = id
+              telemetry.bind(serverId: id)
+              for (offset, cellPlan) in group.cells.enumerated() {
+                let started = MonotonicTime.nanos()
+                var spans: [GenerationSpan] = []
+                defer {
+                  windows[cellPlan.cell.id] = started...MonotonicTime.nanos()
+                  generations[cellPlan.cell.id] = spans
+                }
+                try await runCell(
+                  cellPlan, index: first + offset, serverId: id, server: server, runId: runId,
+                  items: &items, tally: &tally, generations: &spans)
+                finished.insert(cellPlan.cell.id)
+              }
             }
           }
-          try record(recorder.stop(), serverId: serverId, windows: windows, runId: runId)
+          try summarize()
         } catch  where !(error is CancellationError) && !Task.isCancelled {
-          try? record(recorder.stop(), serverId: serverId, windows: windows, runId: runId)
+          try? summarize()
           for (offset, cellPlan) in group.cells.enumerated() where !finished.contains(cellPlan.cell.id) {
             try store.updateCell(
               runId: runId, hash: cellPlan.cell.id, status: "failed", failure: "\(error)",
@@ -121,7 +142,7 @@ public struct Sweep: Sendable {
             tally.failed += 1
           }
         } catch {
-          try? record(recorder.stop(), serverId: serverId, windows: windows, runId: runId)
+          try? summarize()
           throw error
         }
       }
@@ -139,7 +160,7 @@ public struct Sweep: Sendable {
 
   private func runCell(
     _ cellPlan: CellPlan, index: Int, serverId: Int64, server: RunningServer, runId: String,
-    items: inout TaskItemCache, tally: inout Tally
+    items: inout TaskItemCache, tally: inout Tally, generations: inout [GenerationSpan]
   ) async throws {
     let cell = cellPlan.cell
     context.progress(.cellStarted(index: index + 1, of: plan.cells.count, label: label(cell)))
@@ -153,6 +174,9 @@ public struct Sweep: Sendable {
             .perfRepetition(
               scenario: scenario.name, repetition: m.repetition, of: cellPlan.repeats, decodeTPS: m.serverDecodeTPS))
           try store.insert(record(m, runId: runId, cell: cell, scenario: scenario))
+          generations.append(
+            GenerationSpan(
+              startNanos: m.requestStartNanos, endNanos: m.finishedNanos, generatedTokens: m.generatedTokens))
         }
       }
       for selection in cellPlan.tasks {
@@ -190,34 +214,33 @@ public struct Sweep: Sendable {
 
   // MARK: telemetry
 
-  /// Stores a server's samples and the figures of the server and of each cell's window.
+  /// Stores the figures of a server's life and of each cell's window (its samples
+  /// are already in the store, written while it ran), and reports what went wrong.
   private func record(
-    _ telemetry: TelemetryRun, serverId: Int64?, windows: [String: ClosedRange<UInt64>], runId: String
+    _ telemetry: (run: TelemetryRun, problems: [String]), serverId: Int64?, windows: [String: ClosedRange<UInt64>],
+    generations: [String: [GenerationSpan]], runId: String
   ) throws {
-    for (sampler, message) in telemetry.errors.sorted(by: { $0.key < $1.key }) {
-      context.progress(.telemetryProblem("\(sampler): \(message)"))
+    for problem in telemetry.problems {
+      context.progress(.telemetryProblem(problem))
     }
     guard let serverId else { return }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    try store.insert(
-      telemetry.points.map { point in
-        TelemetrySampleRecord(
-          serverId: serverId, monoNanos: Int64(clamping: point.monoNanos),
-          rssBytes: point.process.map { Int64(clamping: $0.rssBytes) }, cpuSeconds: point.process?.cpuSeconds,
-          threads: point.process?.threads,
-          devicesJSON: String(decoding: (try? encoder.encode(point.devices)) ?? Data("[]".utf8), as: UTF8.self))
-      })
     func figures(_ summary: TelemetrySummary) -> TelemetryFigures {
       TelemetryFigures(
         peakRSSBytes: summary.peakRSSBytes.map { Int64(clamping: $0) },
         peakVRAMBytes: summary.peakVRAMAboveBaselineBytes.map { Int64(clamping: $0) },
         meanPowerWatts: summary.meanPowerWatts, energyJoules: summary.energyJoules,
-        telemetryJSON: (try? encoder.encode(summary)).map { String(decoding: $0, as: UTF8.self) })
+        telemetryJSON: (try? encoder.encode(summary)).map { String(decoding: $0, as: UTF8.self) },
+        meanVRAMBytes: summary.meanVRAMAboveBaselineBytes.map { Int64(clamping: $0) },
+        joulesPerGeneratedToken: summary.joulesPerGeneratedToken)
     }
-    try store.setTelemetry(figures(telemetry.summary()), runId: runId, serverId: serverId)
+    let run = telemetry.run
+    let all = generations.values.flatMap { $0 }.sorted { $0.startNanos < $1.startNanos }
+    try store.setTelemetry(figures(run.summary(generations: all)), runId: runId, serverId: serverId)
     for (hash, window) in windows {
-      try store.setTelemetry(figures(telemetry.summary(window: window)), runId: runId, cellHash: hash)
+      try store.setTelemetry(
+        figures(run.summary(window: window, generations: generations[hash] ?? [])), runId: runId, cellHash: hash)
     }
   }
 
@@ -247,7 +270,10 @@ public struct Sweep: Sendable {
   }
 
   private func runRecord(id: String, identities: [String: EngineReport]) throws -> RunRecord {
-    let host = HostInventory.read(procRoot: context.procRoot, etcRoot: context.etcRoot)
+    var host = HostInventory.read(procRoot: context.procRoot, etcRoot: context.etcRoot)
+    host.gpus = HostGPU.inventory(
+      drm: context.drmDevices(),
+      sampled: context.deviceSamplers.map { ($0.name, (try? $0.sampleDevices()) ?? []) })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let matrixText = (try? String(contentsOfFile: project.matrixPath, encoding: .utf8)) ?? ""

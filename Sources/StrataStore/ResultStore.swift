@@ -54,8 +54,12 @@ public final class ResultStore: Sendable {
 
   // MARK: writes
 
-  public func insert(_ run: RunRecord) throws(StoreError) {
-    try write("insert run") { try run.insert($0) }
+  /// Inserts a run with the status of each telemetry sampler on its host, in one transaction.
+  public func insert(_ run: RunRecord, samplers: [SamplerStatusRecord] = []) throws(StoreError) {
+    try write("insert run") { db in
+      try run.insert(db)
+      for sampler in samplers { try sampler.insert(db) }
+    }
   }
 
   public func finishRun(id: String, status: String, at time: Double) throws(StoreError) {
@@ -123,7 +127,8 @@ public final class ResultStore: Sendable {
     try write("insert task result") { try result.insert($0) }
   }
 
-  /// Inserts a server's samples in one transaction.
+  /// Inserts a batch of a server's samples in one transaction (the sweep writes
+  /// one batch about every second while the server runs).
   public func insert(_ samples: [TelemetrySampleRecord]) throws(StoreError) {
     try write("insert telemetry samples") { db in
       for sample in samples { try sample.insert(db) }
@@ -134,9 +139,13 @@ public final class ResultStore: Sendable {
   public func setTelemetry(
     _ figures: TelemetryFigures, runId: String, cellHash: String? = nil, serverId: Int64? = nil
   ) throws(StoreError) {
-    let assignments = "peakRSSBytes = ?, peakVRAMBytes = ?, meanPowerWatts = ?, energyJoules = ?, telemetryJSON = ?"
+    let assignments = """
+      peakRSSBytes = ?, peakVRAMBytes = ?, meanVRAMBytes = ?, meanPowerWatts = ?, energyJoules = ?,
+      joulesPerGeneratedToken = ?, telemetryJSON = ?
+      """
     let values: StatementArguments = [
-      figures.peakRSSBytes, figures.peakVRAMBytes, figures.meanPowerWatts, figures.energyJoules, figures.telemetryJSON,
+      figures.peakRSSBytes, figures.peakVRAMBytes, figures.meanVRAMBytes, figures.meanPowerWatts,
+      figures.energyJoules, figures.joulesPerGeneratedToken, figures.telemetryJSON,
     ]
     try write("update telemetry figures") { db in
       if let cellHash {
@@ -155,17 +164,37 @@ public final class ResultStore: Sendable {
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT hash, peakRSSBytes, peakVRAMBytes, meanPowerWatts, energyJoules, telemetryJSON
-          FROM cell WHERE runId = ? AND telemetryJSON IS NOT NULL
+          SELECT hash, \(Self.figureColumns) FROM cell WHERE runId = ? AND telemetryJSON IS NOT NULL
           """, arguments: [runId])
       var result: [String: TelemetryFigures] = [:]
-      for row in rows {
-        result[row["hash"]] = TelemetryFigures(
-          peakRSSBytes: row["peakRSSBytes"], peakVRAMBytes: row["peakVRAMBytes"],
-          meanPowerWatts: row["meanPowerWatts"], energyJoules: row["energyJoules"], telemetryJSON: row["telemetryJSON"])
-      }
+      for row in rows { result[row["hash"]] = Self.figures(row) }
       return result
     }
+  }
+
+  /// Figures of every server of a run that has them, by server id.
+  public func serverTelemetry(runId: String) throws(StoreError) -> [Int64: TelemetryFigures] {
+    try read("read server telemetry") { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT id, \(Self.figureColumns) FROM server WHERE runId = ? AND telemetryJSON IS NOT NULL
+          """, arguments: [runId])
+      var result: [Int64: TelemetryFigures] = [:]
+      for row in rows { result[row["id"]] = Self.figures(row) }
+      return result
+    }
+  }
+
+  private static let figureColumns = """
+    peakRSSBytes, peakVRAMBytes, meanVRAMBytes, meanPowerWatts, energyJoules, joulesPerGeneratedToken, telemetryJSON
+    """
+
+  private static func figures(_ row: Row) -> TelemetryFigures {
+    TelemetryFigures(
+      peakRSSBytes: row["peakRSSBytes"], peakVRAMBytes: row["peakVRAMBytes"], meanPowerWatts: row["meanPowerWatts"],
+      energyJoules: row["energyJoules"], telemetryJSON: row["telemetryJSON"], meanVRAMBytes: row["meanVRAMBytes"],
+      joulesPerGeneratedToken: row["joulesPerGeneratedToken"])
   }
 
   public func telemetrySamples(serverId: Int64) throws(StoreError) -> [TelemetrySampleRecord] {
@@ -183,6 +212,16 @@ public final class ResultStore: Sendable {
 
   public func run(id: String) throws(StoreError) -> RunRecord? {
     try read("read run") { try RunRecord.fetchOne($0, key: id) }
+  }
+
+  /// The host inventory and sampler statuses stored with a run; nil for an unknown run.
+  /// Runs stored before v3 have no sampler rows: `samplers` is empty for them.
+  public func inventory(runId: String) throws(StoreError) -> RunInventory? {
+    try read("read run inventory") { db in
+      guard let run = try RunRecord.fetchOne(db, key: runId) else { return nil }
+      let samplers = try SamplerStatusRecord.filter(Column("runId") == runId).order(Column("position")).fetchAll(db)
+      return RunInventory(hostJSON: run.hostJSON, samplers: samplers)
+    }
   }
 
   public func cells(runId: String) throws(StoreError) -> [CellRecord] {

@@ -101,6 +101,22 @@ enum Schema {
         }
       }
     }
+    migrator.registerMigration("v3: mean VRAM, energy per generated token, each run's samplers") { db in
+      for table in ["cell", "server"] {
+        try db.alter(table: table) { t in
+          t.add(column: "meanVRAMBytes", .integer)
+          t.add(column: "joulesPerGeneratedToken", .double)
+        }
+      }
+      try db.create(table: "run_sampler") { t in
+        t.column("runId", .text).notNull().references("run", onDelete: .cascade)
+        t.column("position", .integer).notNull()
+        t.column("sampler", .text).notNull()
+        t.column("available", .boolean).notNull()
+        t.column("reason", .text)
+        t.primaryKey(["runId", "sampler"])
+      }
+    }
     return migrator
   }
 }

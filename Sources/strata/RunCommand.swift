@@ -71,7 +71,8 @@ struct RunCommand: AsyncParsableCommand {
     let context = RunContext(
       environment: environment, logDirectory: logDirectory, registry: registry,
       progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout, deviceSamplers: samplers.available,
-      telemetryRateHz: telemetryRate, leases: LeaseBook.standard(environment: environment))
+      samplerStatuses: samplers.statuses, telemetryRateHz: telemetryRate,
+      leases: LeaseBook.standard(environment: environment))
     let reports = await EnginePreparation(environment: environment).prepare(
       plan.engines, project: project, progress: { terminal.note($0) })
     let unavailable = reports.values.filter { !$0.available }.sorted { $0.engine < $1.engine }

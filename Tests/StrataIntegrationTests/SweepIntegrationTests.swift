@@ -6,6 +6,7 @@ import StrataReport
 import StrataRun
 import StrataStore
 import StrataTelemetry
+import Synchronization
 import Testing
 
 @Suite("A real sweep against the real CPU llama-server", .tags(.integration), .enabled(if: RealParts.available))
@@ -20,12 +21,25 @@ struct SweepIntegrationTests {
 
     let store = try ResultStore(path: "\(dir)/strata.sqlite")
     let registry = ProcessRegistry()
+    let runId = UUID().uuidString.lowercased()
+    // At the end of each cell, while its server still runs: how many of that server's samples are stored.
+    let storedMidLife = Mutex<[Int]>([])
+    let statuses = [SamplerStatus(sampler: "amdgpu-sysfs", available: false, reason: "no amdgpu device under /sys")]
     let context = RunContext(
       environment: ProcessInfo.processInfo.environment, logDirectory: "\(dir)/logs", registry: registry,
-      progress: { _ in })
+      progress: { event in
+        guard case .cellFinished = event, let server = try? store.servers(runId: runId).last?.id else { return }
+        let count = (try? store.telemetrySamples(serverId: server).count) ?? 0
+        storedMidLife.withLock { $0.append(count) }
+      }, samplerStatuses: statuses)
     let outcome = try await Sweep(
-      project: project, plan: plan, store: store, context: context, strataVersion: "test"
+      project: project, plan: plan, store: store, context: context, strataVersion: "test", runId: runId
     ).run()
+    #expect(storedMidLife.withLock { $0.count } == 2)
+    #expect(storedMidLife.withLock { $0.allSatisfy { $0 > 0 } }, "samples are written while the server runs")
+    let inventory = try #require(try StoredInventory.read(from: store, runId: runId))
+    #expect(inventory.samplers == statuses)
+    #expect(inventory.host.logicalCores > 0 && inventory.host.cpuModel != "unknown")
 
     #expect(outcome.done == 2 && outcome.failed == 0)
     #expect(registry.live.isEmpty)
@@ -66,6 +80,13 @@ struct SweepIntegrationTests {
     let telemetry = try store.cellTelemetry(runId: outcome.runId)
     #expect(telemetry.count == 2)
     #expect(telemetry.values.allSatisfy { ($0.peakRSSBytes ?? 0) > 50_000_000 && $0.peakVRAMBytes == nil })
+    #expect(telemetry.values.allSatisfy { $0.meanVRAMBytes == nil && $0.joulesPerGeneratedToken == nil })
+    // Each cell's summary counts the tokens of its measured repetitions: 2 × 16.
+    for figures in telemetry.values {
+      let summary = try JSONDecoder().decode(
+        TelemetrySummary.self, from: Data(try #require(figures.telemetryJSON).utf8))
+      #expect(summary.generatedTokens == 32 && summary.meanRSSBytes != nil)
+    }
 
     let rows = try ComparisonBuilder.rows(store: store, runId: outcome.runId)
     #expect(rows.count == 2)
@@ -86,6 +107,7 @@ struct SweepIntegrationTests {
       #expect(line.contains("n=4") && line.contains("pp64-tg16") && line.hasSuffix("done"))
     }
     #expect(table.contains("flash_attn") && table.contains("peak RSS MiB") && !table.contains("peak VRAM MiB"))
+    #expect(!table.contains("J/tok") && !table.contains("mean VRAM MiB"))
   }
 
   @Test("with a GPU sampler (the recorded AMD 7900 XTX stand-in tree) the table grows VRAM and power columns")
@@ -111,9 +133,14 @@ struct SweepIntegrationTests {
     let row = try #require(try ComparisonBuilder.rows(store: store, runId: outcome.runId).first)
     #expect(row.peakVRAMBytes == 0)
     #expect(row.meanPowerWatts == 338)
+    #expect(row.meanVRAMBytes == 0)
     #expect((row.energyJoules ?? 0) > 0)
+    // Constant 338 W: J/tok = 338 × (time the 2 repetitions ran) ÷ their 32 tokens.
+    let perToken = try #require(row.joulesPerGeneratedToken)
+    #expect(perToken > 0 && perToken < 338 * 60 / 32)
     let table = ReportRenderer.render([row], format: .table)
     #expect(table.contains("peak VRAM MiB") && table.contains("power W") && table.contains("338.0"))
+    #expect(table.contains("mean VRAM MiB") && table.contains("J/tok"))
   }
 
   @Test("a server that cannot load fails its cells with the log's reason, and the sweep goes on")

@@ -18,6 +18,15 @@ private let rows: [ComparisonRow] = [
     axes: ["flash_attn": "off", "threads": "2"], status: "failed",
     failure: "llama-server exited during load (exit status 1)", scenario: nil, loadSeconds: nil,
     ttftMs: nil, promptTPS: nil, decodeTPS: nil, clientDecodeTPS: nil, accuracy: nil, tasks: []),
+  // A GPU row: figures as the recorded AMD 7900 XTX stand-in tree gives them (no real GPU).
+  ComparisonRow(
+    cell: "9a1b2c3d4e5f6071", engine: "vulkan", model: "smollm2-135m", quant: "Q4_1",
+    axes: ["flash_attn": "on", "threads": "2"], status: "done", failure: nil, scenario: "pp512-tg128",
+    loadSeconds: 2.66, ttftMs: Summary([110, 120, 130]), promptTPS: Summary([4_200, 4_300, 4_400]),
+    decodeTPS: Summary([310, 320, 330]), clientDecodeTPS: Summary([305, 315, 325]),
+    accuracy: Proportion(successes: 8, trials: 20), tasks: ["arc_challenge"], peakRSSBytes: 412_090_368,
+    peakVRAMBytes: 612_368_384, meanVRAMBytes: 580_911_104, meanPowerWatts: 338, energyJoules: 1_014,
+    joulesPerGeneratedToken: 1.0563),
 ]
 
 /// Compares with a golden file; `STRATA_RECORD_SNAPSHOTS=1 swift test` re-records it.
@@ -53,11 +62,31 @@ struct ReportRendererTests {
   func csv() throws {
     let text = ReportRenderer.render(rows, format: .csv)
     let lines = text.split(separator: "\n")
-    #expect(lines.count == 3)
+    #expect(lines.count == 4)
     #expect(lines[0].hasPrefix("cell,engine,model,quant,flash_attn,threads,scenario,load_s,ttft_ms_mean"))
     #expect(lines[1].contains("260.0000,10.0000,86.0000,1.0000"))
     #expect(lines[1].contains("0.3500,0.1812,0.5671,20,done"))
     try assertSnapshot(text, named: "table.csv")
+  }
+
+  @Test("hardware columns appear only where some row has the figure: none for CPU rows, all for a GPU row")
+  func hardwareColumns() {
+    let cpuOnly = Array(rows.prefix(2))
+    #expect(ReportRenderer.hardwareColumns(cpuOnly).isEmpty)
+    #expect(
+      ReportRenderer.hardwareColumns(rows).map(\.header) == [
+        "peak RSS MiB", "peak VRAM MiB", "mean VRAM MiB", "power W", "J/tok", "energy J",
+      ])
+    #expect(!ReportRenderer.render(cpuOnly, format: .table).contains("J/tok"))
+  }
+
+  @Test(
+    "J/tok keeps three significant digits from joules down to millijoules",
+    arguments: [
+      (12.345, "12.3"), (1.0563, "1.06"), (0.2, "0.200"), (0.01234, "0.0123"), (150.4, "150"),
+    ])
+  func joules(value: Double, text: String) {
+    #expect(ReportRenderer.joules(value) == text)
   }
 
   @Test("JSON round-trips the rows")
@@ -101,7 +130,14 @@ struct ComparisonBuilderTests {
           runId: "r", cellHash: "c", task: "arc_challenge", itemId: id, category: nil, promptHash: "p",
           response: "A", extracted: "A", expected: correct ? "A" : "B", correct: correct, latencyMs: 1))
     }
+    try store.setTelemetry(
+      TelemetryFigures(
+        peakRSSBytes: 300, peakVRAMBytes: 4_096, meanPowerWatts: 120.5, energyJoules: 60, telemetryJSON: "{}",
+        meanVRAMBytes: 2_048, joulesPerGeneratedToken: 0.75),
+      runId: "r", cellHash: "c")
     let row = try #require(try ComparisonBuilder.rows(store: store, runId: "r").first)
+    #expect(row.meanVRAMBytes == 2_048 && row.joulesPerGeneratedToken == 0.75 && row.meanPowerWatts == 120.5)
+    #expect(row.peakVRAMBytes == 4_096 && row.peakRSSBytes == 300)
     #expect(row.loadSeconds == 1.25)
     #expect(row.decodeTPS?.mean == 85)
     #expect(row.decodeTPS?.count == 2)

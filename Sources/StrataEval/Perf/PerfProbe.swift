@@ -19,6 +19,10 @@ public struct PerfMeasurement: Sendable, Hashable {
   public var itlP90Ms: Double?
   public var itlP99Ms: Double?
   public var cacheTokens: Int
+  /// CLOCK_MONOTONIC nanoseconds: the request handed to the HTTP client, and its
+  /// reply's end, so telemetry can attribute the energy drawn in between.
+  public var requestStartNanos: UInt64 = 0
+  public var finishedNanos: UInt64 = 0
 }
 
 /// A scenario's request could not be measured.
@@ -60,7 +64,10 @@ public struct PerfProbe: Sendable {
         request(
           tokens: scenario.promptTokens, generate: scenario.generateTokens,
           vocabulary: vocabulary, repetition: repetition))
-      try onRepetition(try measurement(of: trace, scenario: scenario, repetition: repetition))
+      let finished = MonotonicClock.nanoseconds()
+      var measured = try measurement(of: trace, scenario: scenario, repetition: repetition)
+      measured.finishedNanos = finished
+      try onRepetition(measured)
     }
   }
 
@@ -96,6 +103,8 @@ public struct PerfProbe: Sendable {
       itlP50Ms: percentile(gaps, 50),
       itlP90Ms: percentile(gaps, 90),
       itlP99Ms: percentile(gaps, 99),
-      cacheTokens: timings.cacheTokens ?? 0)
+      cacheTokens: timings.cacheTokens ?? 0,
+      requestStartNanos: trace.requestStartNanos,
+      finishedNanos: trace.tokenTimesNanos.last ?? trace.requestStartNanos)
   }
 }

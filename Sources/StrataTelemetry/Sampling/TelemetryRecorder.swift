@@ -12,25 +12,41 @@ import Synchronization
 /// so a slow tick does not shift every later one. `start()` before the server is
 /// launched gives the VRAM baseline; `attach(pid:)` adds the server process;
 /// `stop()` ends the loop and returns every point. With `fdinfo`, the server's own
-/// GPU memory is read from DRM fdinfo at each tick too. Points are also handed to
-/// `sink` in batches, so a long server life is stored as it goes.
+/// GPU memory is read from DRM fdinfo at each tick too.
+///
+/// Points are handed to `sink` in batches while the loop runs, so a long server
+/// life is stored as it goes and a crash loses at most one batch. The sink runs
+/// on a second thread (`flushThreadName`), never on the sampling thread: a slow
+/// database write must not delay a tick, and the sampling thread's cost stays
+/// the cost of reading the host. A batch goes when `batchSize` points are
+/// waiting or `flushIntervalSeconds` has passed, whichever comes first; `stop()`
+/// hands over what is left before it returns, in order, so every point sampled
+/// reaches the sink exactly once.
 public final class TelemetryRecorder: Sendable {
   public let periodNanos: UInt64
   /// The sampling thread's name, as /proc/<pid>/task/<tid>/comm shows it.
   public static let threadName = "strata-sampler"
+  /// The thread that calls the sink.
+  public static let flushThreadName = "strata-flush"
   private let samplers: [any DeviceSampler]
   private let processSampler: ProcessSampler
   private let fdinfo: DRMFDInfoSampler?
   private let sink: @Sendable ([TelemetryPoint]) -> Void
   private let batchSize: Int
+  private let flushIntervalSeconds: Double
   private let state = Mutex(State())
-  private let done = DispatchSemaphore(value: 0)
+  private let samplingDone = DispatchSemaphore(value: 0)
+  /// Signalled when a batch is full and at stop: wakes the flush thread early.
+  private let flushWanted = DispatchSemaphore(value: 0)
+  private let flushDone = DispatchSemaphore(value: 0)
 
   private struct State {
     var pid: Int32?
     var running = false
     var stopRequested = false
+    var flushStopRequested = false
     var points: [TelemetryPoint] = []
+    /// Sampled, not yet handed to the sink.
     var pending: [TelemetryPoint] = []
     var attachedAt: Int?
     var errors: [String: String] = [:]
@@ -38,7 +54,7 @@ public final class TelemetryRecorder: Sendable {
 
   public init(
     samplers: [any DeviceSampler], processSampler: ProcessSampler = ProcessSampler(),
-    fdinfo: DRMFDInfoSampler? = nil, rateHz: Double = 10, batchSize: Int = 50,
+    fdinfo: DRMFDInfoSampler? = nil, rateHz: Double = 10, batchSize: Int = 50, flushIntervalSeconds: Double = 1,
     sink: @escaping @Sendable ([TelemetryPoint]) -> Void = { _ in }
   ) {
     self.samplers = samplers
@@ -46,23 +62,29 @@ public final class TelemetryRecorder: Sendable {
     self.fdinfo = fdinfo
     self.periodNanos = UInt64(1e9 / max(0.1, rateHz))
     self.batchSize = max(1, batchSize)
+    self.flushIntervalSeconds = max(0.01, flushIntervalSeconds)
     self.sink = sink
   }
 
-  /// Starts the loop (idempotent).
+  /// Starts the sampling and flush threads (idempotent).
   public func start() {
     let begin = state.withLock { state -> Bool in
-      guard !state.running else { return false }
+      guard !state.running, !state.stopRequested else { return false }
       state.running = true
       return true
     }
     guard begin else { return }
-    let thread = Thread { [self] in
+    let sampling = Thread { [self] in
       // Named so its CPU time can be found in /proc/self/task (15 characters at most).
       _ = strata_set_thread_name(TelemetryRecorder.threadName)
       loop()
     }
-    thread.start()
+    let flushing = Thread { [self] in
+      _ = strata_set_thread_name(TelemetryRecorder.flushThreadName)
+      flushLoop()
+    }
+    flushing.start()
+    sampling.start()
   }
 
   /// From the next tick on, the server process is sampled too.
@@ -73,22 +95,29 @@ public final class TelemetryRecorder: Sendable {
     }
   }
 
-  /// Ends the loop, flushes what is pending and returns every point, in order.
-  /// Safe to call more than once.
+  /// Ends the loop, hands what is pending to the sink and returns every point, in
+  /// order. Blocks until the sink has taken the last batch. Safe to call more than once.
   public func stop() -> TelemetryRun {
     let wasRunning = state.withLock { state -> Bool in
       state.stopRequested = true
       return state.running
     }
-    if wasRunning { done.wait() }
-    let (points, pending, attachedAt, errors) = state.withLock { state in
-      defer { state.pending.removeAll() }
-      return (state.points, state.pending, state.attachedAt, state.errors)
+    if wasRunning {
+      // Each wait re-signals, so a second (or concurrent) stop() passes too.
+      samplingDone.wait()
+      samplingDone.signal()
+      // The sampling thread is gone, so `pending` is final: the flush thread takes it and ends.
+      state.withLock { $0.flushStopRequested = true }
+      flushWanted.signal()
+      flushDone.wait()
+      flushDone.signal()
     }
-    if !pending.isEmpty { sink(pending) }
-    return TelemetryRun(points: points, baselineCount: attachedAt ?? points.count, errors: errors)
+    return state.withLock { state in
+      TelemetryRun(points: state.points, baselineCount: state.attachedAt ?? state.points.count, errors: state.errors)
+    }
   }
 
+  /// The sampling thread: read, append, and nothing slower.
   private func loop() {
     let start = MonotonicTime.nanos()
     var tick: UInt64 = 0
@@ -97,20 +126,32 @@ public final class TelemetryRecorder: Sendable {
       MonotonicTime.sleep(until: deadline)
       tick += 1
       let point = read(at: MonotonicTime.nanos())
-      let batch = state.withLock { state -> [TelemetryPoint]? in
+      let full = state.withLock { state -> Bool in
         state.points.append(point)
         state.pending.append(point)
-        guard state.pending.count >= batchSize else { return nil }
-        defer { state.pending.removeAll(keepingCapacity: true) }
-        return state.pending
+        return state.pending.count == batchSize
       }
-      if let batch { sink(batch) }
+      if full { flushWanted.signal() }
       // Skip ticks already missed rather than firing them in a burst.
       let now = MonotonicTime.nanos()
       if now > start + tick * periodNanos { tick = (now - start) / periodNanos + 1 }
     }
-    state.withLock { $0.running = false }
-    done.signal()
+    samplingDone.signal()
+  }
+
+  /// The flush thread: every interval (or sooner, when a batch is full) it takes
+  /// what is pending and hands it to the sink; after stop, it takes the rest and ends.
+  private func flushLoop() {
+    while true {
+      _ = flushWanted.wait(timeout: .now() + flushIntervalSeconds)
+      let (batch, stopping) = state.withLock { state -> ([TelemetryPoint], Bool) in
+        defer { state.pending.removeAll(keepingCapacity: true) }
+        return (state.pending, state.flushStopRequested)
+      }
+      if !batch.isEmpty { sink(batch) }
+      if stopping { break }
+    }
+    flushDone.signal()
   }
 
   private func read(at time: UInt64) -> TelemetryPoint {
@@ -142,11 +183,13 @@ public struct TelemetryRun: Sendable {
     TelemetrySummary.baselineVRAM(Array(points.prefix(baselineCount)))
   }
 
-  /// Summary of the points whose time falls in `window` (all attached points when nil).
-  public func summary(window: ClosedRange<UInt64>? = nil) -> TelemetrySummary {
+  /// Summary of the points whose time falls in `window` (all attached points when
+  /// nil), with the energy per generated token of `generations` (the measured
+  /// requests that ran in that window).
+  public func summary(window: ClosedRange<UInt64>? = nil, generations: [GenerationSpan] = []) -> TelemetrySummary {
     let attached = points.dropFirst(baselineCount)
     let selected = window.map { w in attached.filter { w.contains($0.monoNanos) } } ?? Array(attached)
-    return TelemetrySummary.of(selected, baselineVRAM: baselineVRAM)
+    return TelemetrySummary.of(selected, baselineVRAM: baselineVRAM).withGenerations(generations, powerFrom: points)
   }
 
   /// Gaps between consecutive ticks minus the target period, nanoseconds (signed).
