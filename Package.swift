@@ -55,7 +55,9 @@ let package = Package(
       name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"], exclude: ["Snapshots"]),
     .testTarget(
       name: "StrataIntegrationTests",
-      dependencies: ["StrataRun", "StrataReport", "StrataStore", "StrataConfig", "StrataTelemetry"]),
+      dependencies: [
+        "StrataRun", "StrataReport", "StrataStore", "StrataConfig", "StrataTelemetry", "StrataEngine",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

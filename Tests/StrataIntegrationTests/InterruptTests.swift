@@ -1,4 +1,5 @@
 import Foundation
+import StrataEngine
 import StrataStore
 import Testing
 
@@ -78,5 +79,147 @@ struct InterruptTests {
     let cells = try store.cells(runId: run.id)
     #expect(cells.contains { $0.status == "failed" && $0.failure == "interrupted" })
     #expect(!(try store.perfRepetitions(runId: run.id)).isEmpty, "repetitions measured before Ctrl-C are kept")
+  }
+}
+
+/// A `strata run` child process with its stderr in a file.
+private struct StrataRun {
+  let process = Process()
+  let stderrPath: String
+
+  init(project dir: String, stateDir: String) throws {
+    let binary = try #require(strataBinary)
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = ["run", "--project", dir, "--db", "\(dir)/strata.sqlite"]
+    var environment = ProcessInfo.processInfo.environment
+    environment["STRATA_STATE_DIR"] = stateDir
+    process.environment = environment
+    process.standardOutput = FileHandle.nullDevice
+    stderrPath = "\(dir)/strata-\(UUID().uuidString.prefix(6)).stderr"
+    FileManager.default.createFile(atPath: stderrPath, contents: nil)
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+    try process.run()
+  }
+
+  var output: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+  var owner: String? { ProcessIdentity.of(process.processIdentifier)?.description }
+}
+
+/// A project whose one engine is the local podman image.
+private func containerProject(repeats: Int) throws -> String {
+  let dir = try RealParts.project(
+    matrix: """
+      repeats: \(repeats)
+      axes:
+        engine: [cpu-container-local]
+        model: [smollm2-135m]
+        args: {threads: [2]}
+      scenarios: [pp64-tg16]
+      """)
+  try """
+  name: cpu-container-local
+  backend: cpu
+  mode: container
+  image: \(Podman.image)
+  runtime: podman
+  pull: never
+  """.write(toFile: "\(dir)/engines/cpu-container-local.yaml", atomically: true, encoding: .utf8)
+  return dir
+}
+
+private func waitFor(seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+  let deadline = Date().addingTimeInterval(seconds)
+  while Date() < deadline {
+    if try await condition() { return true }
+    try? await Task.sleep(nanoseconds: 100_000_000)
+  }
+  return try await condition()
+}
+
+@Suite(
+  "Crash safety with containers and processes", .tags(.integration), .serialized,
+  .enabled(if: RealParts.available && strataBinary != nil && Podman.installed))
+struct ContainerCrashTests {
+  @Test("Ctrl-C mid container cell: exit 130, no strata-labelled container and no llama-server left")
+  func interruptContainerCell() async throws {
+    let dir = try containerProject(repeats: 100)
+    let state = "\(dir)/state"
+    let run = try StrataRun(project: dir, stateDir: state)
+    defer { if run.process.isRunning { kill(run.process.processIdentifier, SIGKILL) } }
+    let owner = try #require(run.owner)
+    let store = try ResultStore(path: "\(dir)/strata.sqlite")
+    let measuring = try await waitFor(seconds: 180) {
+      try store.runs().first.map { try store.perfRepetitions(runId: $0.id).count > 0 } ?? false
+    }
+    try #require(measuring, "no repetition measured in a container within 180 s: \(run.output)")
+    let containers = await Podman.containers(label: "strata.owner=\(owner)")
+    try #require(containers.count == 1, "one server container while the cell runs: \(containers)")
+    let inspect = await Podman.run(["inspect", "--format", "{{.State.Pid}}", containers[0]])
+    let serverPID = try #require(inspect.flatMap { pid_t($0.lastLine) })
+    kill(run.process.processIdentifier, SIGINT)
+    _ = await waitFor(seconds: 60) { !run.process.isRunning }
+    #expect(!run.process.isRunning)
+    #expect(run.process.terminationStatus == 130, "\(run.output)")
+    #expect(await Podman.containers(label: "strata.owner=\(owner)").isEmpty, "the container was removed")
+    #expect(kill(serverPID, 0) == -1, "llama-server \(serverPID) from the container survived")
+    let record = try #require(try store.runs().first)
+    #expect(record.status == "interrupted")
+  }
+
+  @Test("after SIGKILL of strata, `strata gc` removes the container and stops the process it left, and says so")
+  func gcAfterCrash() async throws {
+    let binary = try #require(strataBinary)
+    let containerDir = try containerProject(repeats: 100)
+    let state = "\(containerDir)/state"
+    // First a strata running a container cell, killed outright.
+    let first = try StrataRun(project: containerDir, stateDir: state)
+    let firstOwner = try #require(first.owner)
+    var leftContainer: [String] = []
+    _ = await waitFor(seconds: 120) {
+      leftContainer = await Podman.containers(label: "strata.owner=\(firstOwner)")
+      return !leftContainer.isEmpty
+    }
+    try #require(leftContainer.count == 1, "no container started: \(first.output)")
+    kill(first.process.processIdentifier, SIGKILL)
+    first.process.waitUntilExit()
+    // Then a strata running a process cell, killed outright too.
+    let processDir = try RealParts.project(
+      matrix: RealParts.twoCellMatrix.replacingOccurrences(of: "repeats: 2", with: "repeats: 100"))
+    let second = try StrataRun(project: processDir, stateDir: state)
+    var servers: [pid_t] = []
+    _ = await waitFor(seconds: 120) {
+      servers = llamaServerChildren(of: second.process.processIdentifier)
+      return !servers.isEmpty
+    }
+    try #require(servers.count == 1, "no llama-server started: \(second.output)")
+    defer { servers.forEach { kill($0, SIGKILL) } }
+    kill(second.process.processIdentifier, SIGKILL)
+    second.process.waitUntilExit()
+    #expect(await Podman.containers(label: "strata.owner=\(firstOwner)") == leftContainer, "SIGKILL left it behind")
+    #expect(kill(servers[0], 0) == 0, "SIGKILL left the server process behind")
+
+    func gc() throws -> (status: Int32, output: String) {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: binary)
+      process.arguments = ["gc"]
+      var environment = ProcessInfo.processInfo.environment
+      environment["STRATA_STATE_DIR"] = state
+      process.environment = environment
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      let data = pipe.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+    let cleaned = try gc()
+    #expect(cleaned.status == 0, "\(cleaned.output)")
+    #expect(cleaned.output.contains("removed podman container \(leftContainer[0])"), "\(cleaned.output)")
+    #expect(cleaned.output.contains("removed llama-server pid \(servers[0]) (engine cpu"), "\(cleaned.output)")
+    #expect(await Podman.containers(label: "strata.owner=\(firstOwner)").isEmpty)
+    #expect(await waitFor(seconds: 10) { kill(servers[0], 0) == -1 }, "the leftover server was stopped")
+    let again = try gc()
+    #expect(!again.output.contains(leftContainer[0]) && !again.output.contains("pid \(servers[0])"), "\(again.output)")
   }
 }
