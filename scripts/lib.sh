@@ -56,7 +56,15 @@ cpu_key() {
 # its default OCI runtime settings: crun fails on rlimits and hybrid cgroups. When
 # scripts/build-image found that strata's containers.conf (runc, explicit ulimits)
 # is needed, it left a marker; the user's own CONTAINERS_CONF always wins.
+# Call podman_settings again after scripts/setup: a first set-up makes the marker.
 STRATA_CONTAINERS_CONF="$STRATA_CACHE/podman/containers.conf"
-if [ -z "${CONTAINERS_CONF:-}" ] && [ -f "$STRATA_CACHE/podman/use-containers-conf" ]; then
-  export CONTAINERS_CONF="$STRATA_CONTAINERS_CONF"
+STRATA_CONTAINERS_CONF_MARKER="$STRATA_CACHE/podman/use-containers-conf"
+if [ -z "${STRATA_USER_CONTAINERS_CONF+set}" ]; then
+  export STRATA_USER_CONTAINERS_CONF="${CONTAINERS_CONF:-}"
 fi
+podman_settings() {
+  if [ -z "$STRATA_USER_CONTAINERS_CONF" ] && [ -f "$STRATA_CONTAINERS_CONF_MARKER" ]; then
+    export CONTAINERS_CONF="$STRATA_CONTAINERS_CONF"
+  fi
+}
+podman_settings

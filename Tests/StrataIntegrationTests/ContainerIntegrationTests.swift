@@ -122,4 +122,23 @@ struct ContainerIntegrationTests {
     #expect(Date().timeIntervalSince(started) < 30, "detected by the log follower ending, not by the health timeout")
     #expect(await Podman.containers(label: "strata.run=\(runId)").isEmpty)
   }
+
+  @Test("the emergency path (a second Ctrl-C) removes running containers at once")
+  func killAllRemovesContainers() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-ct-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let registry = ProcessRegistry(environment: Podman.environment)
+    let supervisor = Supervisor(registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120)
+    let runId = "itest-\(UUID().uuidString.prefix(8))"
+    let launch = ServerLaunch(
+      engine: Podman.engine, modelPath: RealParts.smollm2, flagArguments: [], logPath: "\(dir)/server.log",
+      runId: runId)
+    let server = try await supervisor.start(launch)
+    #expect(await Podman.containers(label: "strata.run=\(runId)").count == 1)
+    registry.killAll()
+    #expect(await Podman.containers(label: "strata.run=\(runId)").isEmpty)
+    #expect(registry.liveContainers.isEmpty && registry.live.isEmpty)
+    #expect(await server.client.health() == nil, "nothing answers on the port any more")
+  }
 }

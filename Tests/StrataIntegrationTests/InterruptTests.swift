@@ -87,10 +87,10 @@ private struct StrataRun {
   let process = Process()
   let stderrPath: String
 
-  init(project dir: String, stateDir: String) throws {
+  init(project dir: String, stateDir: String, extra: [String] = []) throws {
     let binary = try #require(strataBinary)
     process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = ["run", "--project", dir, "--db", "\(dir)/strata.sqlite"]
+    process.arguments = ["run", "--project", dir, "--db", "\(dir)/strata.sqlite"] + extra
     var environment = ProcessInfo.processInfo.environment
     environment["STRATA_STATE_DIR"] = stateDir
     process.environment = environment
@@ -221,5 +221,49 @@ struct ContainerCrashTests {
     #expect(await waitFor(seconds: 10) { kill(servers[0], 0) == -1 }, "the leftover server was stopped")
     let again = try gc()
     #expect(!again.output.contains(leftContainer[0]) && !again.output.contains("pid \(servers[0])"), "\(again.output)")
+  }
+}
+
+@Suite(
+  "Engines that cannot run here", .tags(.integration), .enabled(if: RealParts.available && strataBinary != nil))
+struct UnavailableEngineTests {
+  @Test("their cells are skipped with the reason recorded; --strict stops before anything runs")
+  func skippedOrStrict() async throws {
+    let dir = try RealParts.project(
+      matrix: """
+        repeats: 1
+        axes:
+          engine: [cpu, rocm]
+          model: [smollm2-135m]
+          args: {threads: [2]}
+        scenarios: [pp16-tg4]
+        """)
+    try "name: rocm\nbackend: rocm\nbinary: \(dir)/missing/llama-server\n".write(
+      toFile: "\(dir)/engines/rocm.yaml", atomically: true, encoding: .utf8)
+    let reason =
+      "binary \(dir)/missing/llama-server not found: build it with `scripts/build-engines rocm` or fix `binary:`"
+
+    let strict = try StrataRun(project: dir, stateDir: "\(dir)/state", extra: ["--strict"])
+    strict.process.waitUntilExit()
+    #expect(strict.process.terminationStatus == 2)
+    #expect(strict.output.contains("engine rocm unavailable: \(reason)"), "\(strict.output)")
+    if FileManager.default.fileExists(atPath: "\(dir)/strata.sqlite") {
+      #expect(try ResultStore(path: "\(dir)/strata.sqlite").runs().isEmpty, "--strict starts no run")
+    }
+
+    let lenient = try StrataRun(project: dir, stateDir: "\(dir)/state")
+    lenient.process.waitUntilExit()
+    #expect(lenient.process.terminationStatus == 0, "\(lenient.output)")
+    let store = try ResultStore(path: "\(dir)/strata.sqlite")
+    let run = try #require(try store.runs().first)
+    let cells = try store.cells(runId: run.id)
+    #expect(cells.filter { $0.engine == "cpu" }.map(\.status) == ["done"])
+    #expect(cells.filter { $0.engine == "rocm" }.map(\.status) == ["skipped"])
+    #expect(cells.first { $0.engine == "rocm" }?.failure == "engine rocm unavailable: \(reason)")
+    // The run records every engine's identity, the unavailable one with its reason.
+    let engines = try JSONSerialization.jsonObject(with: Data(run.enginesJSON.utf8)) as? [String: [String: Any]]
+    #expect(engines?["rocm"]?["available"] as? Bool == false)
+    #expect(engines?["rocm"]?["reason"] as? String == reason)
+    #expect(engines?["cpu"]?["build"] as? Int == 11434)
   }
 }

@@ -143,3 +143,18 @@ struct CellHashTests {
     #expect(base.loadKey != other.loadKey)
   }
 }
+
+@Suite("Skipping unavailable engines")
+struct EngineSkippingTests {
+  @Test func cellsOfAnUnavailableEngineBecomeSkippedWithTheReason() throws {
+    let spec = try MatrixSpecParser.parse(
+      yaml: "axes: {engine: [cpu, rocm], model: [m], quant: [Q4_0]}\n", file: "matrix.yaml")
+    let plan = MatrixExpander.plan(spec, quantsByModel: ["m": ["Q4_0"]])
+    #expect(plan.engines == ["cpu", "rocm"])
+    let skipping = plan.skipping(engines: ["rocm": "/dev/kfd is absent"])
+    #expect(skipping.engines == ["cpu"])
+    #expect(skipping.cells.count == 1)
+    #expect(skipping.skipped.map(\.reason) == ["engine rocm unavailable: /dev/kfd is absent"])
+    #expect(plan.skipping(engines: [:]).cells.count == 2)
+  }
+}

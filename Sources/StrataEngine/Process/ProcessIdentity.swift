@@ -27,9 +27,11 @@ public struct ProcessIdentity: Sendable, Hashable, Codable, CustomStringConverti
     startTicks(of: pid, procRoot: procRoot).map { ProcessIdentity(pid: pid, startTicks: $0) }
   }
 
-  /// Whether this very process still runs (same pid and same start time).
+  /// Whether this very process still runs (same pid and same start time, and
+  /// not a zombie waiting for its parent to reap it).
   public func isAlive(procRoot: String = "/proc") -> Bool {
-    Self.startTicks(of: pid, procRoot: procRoot) == startTicks
+    guard let fields = Self.statFields(of: pid, procRoot: procRoot), fields.count > 19 else { return false }
+    return fields[0] != "Z" && UInt64(fields[19]) == startTicks
   }
 
   /// "1234:98765", the form used in container labels and lease files.
@@ -42,12 +44,16 @@ public struct ProcessIdentity: Sendable, Hashable, Codable, CustomStringConverti
   }
 
   static func startTicks(of pid: Int32, procRoot: String) -> UInt64? {
+    guard let fields = statFields(of: pid, procRoot: procRoot), fields.count > 19 else { return nil }
+    return UInt64(fields[19])
+  }
+
+  /// The fields of /proc/<pid>/stat after the command name: index 0 is field 3
+  /// (state), so field 22 (start time) is index 19.
+  static func statFields(of pid: Int32, procRoot: String) -> [Substring]? {
     guard let text = try? String(contentsOfFile: "\(procRoot)/\(pid)/stat", encoding: .utf8) else { return nil }
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
     guard let close = text.lastIndex(of: ")") else { return nil }
-    let fields = text[text.index(after: close)...].split(separator: " ")
-    // After ')': field 3 (state) is index 0, so field 22 is index 19.
-    guard fields.count > 19 else { return nil }
-    return UInt64(fields[19])
+    return text[text.index(after: close)...].split(separator: " ")
   }
 }
