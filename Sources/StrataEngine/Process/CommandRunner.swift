@@ -30,15 +30,13 @@ public struct CommandRunner: Sendable {
   /// Runs `arguments` and waits up to `timeoutSeconds`; nil when it could not
   /// start or ran past the timeout (it is killed then).
   public func run(_ arguments: [String], timeoutSeconds: Double = 60) async -> CommandResult? {
-    let output = Self.temporaryPath()
-    defer { unlink(output) }
-    guard let child = try? ChildProcess.spawn(arguments: arguments, environment: environment, logPath: output)
-    else { return nil }
+    guard let capture = Capture(arguments, environment: environment) else { return nil }
+    defer { capture.discard() }
     let deadline = MonotonicClock.seconds() + timeoutSeconds
     while true {
-      if let status = child.pollExit() { return CommandResult(status: status, output: Self.read(output)) }
+      if let result = capture.finished() { return result }
       if MonotonicClock.seconds() > deadline {
-        _ = await child.terminate(graceSeconds: 1)
+        _ = await capture.child.terminate(graceSeconds: 1)
         return nil
       }
       // A cancelled task must still wait for a stop or remove command to finish.
@@ -48,27 +46,39 @@ public struct CommandRunner: Sendable {
 
   /// The same without suspending, for the emergency path just before `exit`.
   public func runBlocking(_ arguments: [String], timeoutSeconds: Double = 30) -> CommandResult? {
-    let output = Self.temporaryPath()
-    defer { unlink(output) }
-    guard let child = try? ChildProcess.spawn(arguments: arguments, environment: environment, logPath: output)
-    else { return nil }
+    guard let capture = Capture(arguments, environment: environment) else { return nil }
+    defer { capture.discard() }
     let deadline = MonotonicClock.seconds() + timeoutSeconds
     while true {
-      if let status = child.pollExit() { return CommandResult(status: status, output: Self.read(output)) }
+      if let result = capture.finished() { return result }
       if MonotonicClock.seconds() > deadline {
-        child.send(SIGKILL)
-        _ = waitpid(child.pid, nil, 0)
+        capture.child.send(SIGKILL)
+        _ = waitpid(capture.child.pid, nil, 0)
         return nil
       }
       usleep(5_000)
     }
   }
 
-  private static func temporaryPath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("strata-cmd-\(UUID().uuidString).log").path
-  }
+  /// A started command and the file its output goes to.
+  private struct Capture {
+    let child: ChildProcess
+    let output: String
 
-  private static func read(_ path: String) -> String {
-    (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    init?(_ arguments: [String], environment: [String: String]) {
+      output = FileManager.default.temporaryDirectory.appendingPathComponent("strata-cmd-\(UUID().uuidString).log").path
+      guard let child = try? ChildProcess.spawn(arguments: arguments, environment: environment, logPath: output)
+      else { return nil }
+      self.child = child
+    }
+
+    /// The result once the command has ended, else nil.
+    func finished() -> CommandResult? {
+      child.pollExit().map {
+        CommandResult(status: $0, output: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+      }
+    }
+
+    func discard() { unlink(output) }
   }
 }
