@@ -56,7 +56,8 @@ let package = Package(
     .testTarget(
       name: "StrataIntegrationTests",
       dependencies: [
-        "StrataRun", "StrataReport", "StrataStore", "StrataConfig", "StrataTelemetry", "StrataEngine",
+        "StrataRun", "StrataReport", "StrataStore", "StrataConfig", "StrataTelemetry", "StrataEngine", "StrataEval",
+        "StrataClient",
       ]),
   ],
   swiftLanguageModes: [.v6]
