@@ -3,6 +3,7 @@ import StrataClient
 import StrataConfig
 import StrataEngine
 import StrataEval
+import StrataRun
 import Testing
 
 @Suite(
@@ -42,6 +43,32 @@ struct LetterLikelihoodIntegrationTests {
       #expect(generative.count == 20)
       #expect(agree >= 18, "greedy letters and likelihood letters agree on \(agree)/20 items")
       print("letter likelihood: \(correct)/20 correct, agreement with generative \(agree)/20")
+    }
+  }
+
+  @Test("the same items scored by continuation likelihood through the engine's own llama-perplexity")
+  func continuationLikelihood() async throws {
+    let items = ItemSelection.select(try TaskItemLoader.load(path: RealParts.arcItems), limit: 20, seed: 7)
+    let runner = PerplexityRunner(
+      engine: EngineSpec(name: "cpu", backend: .cpu, binary: RealParts.cpuServer), modelPath: RealParts.smollm2,
+      flagArguments: ["-t", "2"], environment: ProcessInfo.processInfo.environment)
+    let rc = items.compactMap(ContinuationItem.init)
+    #expect(rc.count == 20)
+    let correct = try await runner.score(rc)
+    #expect(correct.count == 20)
+    // SmolLM2-135M is weak but not at chance on every item; all-right or all-wrong would mean a parsing slip.
+    let right = correct.filter { $0 }.count
+    #expect(right > 0 && right < 20, "\(right)/20")
+    print("continuation likelihood: \(right)/20 correct")
+  }
+
+  @Test("a container engine cannot score continuations and says why")
+  func containerEngineRefused() async {
+    let runner = PerplexityRunner(
+      engine: .container(name: "c", backend: .cpu, image: "localhost/llama.cpp:server"),
+      modelPath: RealParts.smollm2, flagArguments: [], environment: [:])
+    await #expect(throws: ContinuationScoringError.self) {
+      _ = try await runner.score([ContinuationItem(id: "x", context: "Q", continuations: ["a", "b"], correct: 0)])
     }
   }
 }
