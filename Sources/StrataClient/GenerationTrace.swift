@@ -21,6 +21,8 @@ public struct CompletionRequest: Sendable, Hashable {
   public var temperature: Double
   /// `stop`: strings that end generation (not included in the output).
   public var stop: [String]
+  /// `top_p`: nucleus sampling; nil leaves the server's default (0.95 in build 11434).
+  public var topP: Double? = nil
 
   /// A request for a prompt given as token ids; defaults suit a performance probe.
   public init(
@@ -73,11 +75,15 @@ public struct ChatRequest: Sendable, Hashable {
   public var seed: UInt64
   /// `cache_prompt` (llama.cpp extra): reuse the KV cache of a matching prompt prefix.
   public var cachePrompt: Bool
+  /// `top_p`: nucleus sampling; nil leaves the server's default.
+  public var topP: Double?
 
   /// Creates a request; see the properties for the wire names.
   public init(
-    messages: [ChatMessage], maxTokens: Int, temperature: Double = 0, seed: UInt64 = 42, cachePrompt: Bool = true
+    messages: [ChatMessage], maxTokens: Int, temperature: Double = 0, seed: UInt64 = 42, cachePrompt: Bool = true,
+    topP: Double? = nil
   ) {
+    self.topP = topP
     self.messages = messages
     self.maxTokens = maxTokens
     self.temperature = temperature

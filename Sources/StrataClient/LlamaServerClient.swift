@@ -56,7 +56,8 @@ public struct LlamaServerClient: Sendable {
   public func streamCompletion(_ request: CompletionRequest) async throws(HTTPClientError) -> GenerationTrace {
     let body = CompletionWire(
       prompt: request.prompt, nPredict: request.maxTokens, cachePrompt: request.cachePrompt,
-      ignoreEOS: request.ignoreEOS, seed: request.seed, temperature: request.temperature, stop: request.stop)
+      ignoreEOS: request.ignoreEOS, seed: request.seed, temperature: request.temperature, stop: request.stop,
+      topP: request.topP)
     return try await stream(baseURL + "/completion", body: body, flavor: .native)
   }
 
@@ -67,7 +68,7 @@ public struct LlamaServerClient: Sendable {
   public func streamChat(_ request: ChatRequest) async throws(HTTPClientError) -> GenerationTrace {
     let body = ChatWire(
       messages: request.messages, maxTokens: request.maxTokens, temperature: request.temperature,
-      seed: request.seed, cachePrompt: request.cachePrompt)
+      seed: request.seed, cachePrompt: request.cachePrompt, topP: request.topP)
     return try await stream(baseURL + "/v1/chat/completions", body: body, flavor: .chat)
   }
 
@@ -117,10 +118,13 @@ struct CompletionWire: Encodable {
   var seed: UInt64
   var temperature: Double
   var stop: [String]
+  /// Left out of the JSON when nil (synthesized `encodeIfPresent`), so the server's default stands.
+  var topP: Double?
   var timingsPerToken = false
 
   enum CodingKeys: String, CodingKey {
     case prompt, stream, seed, temperature, stop
+    case topP = "top_p"
     case nPredict = "n_predict"
     case cachePrompt = "cache_prompt"
     case ignoreEOS = "ignore_eos"
@@ -136,10 +140,12 @@ struct ChatWire: Encodable {
   var seed: UInt64
   var stream = true
   var cachePrompt: Bool
+  var topP: Double?
   var timingsPerToken = false
 
   enum CodingKeys: String, CodingKey {
     case messages, temperature, seed, stream
+    case topP = "top_p"
     case maxTokens = "max_tokens"
     case cachePrompt = "cache_prompt"
     case timingsPerToken = "timings_per_token"

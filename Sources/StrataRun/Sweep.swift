@@ -185,7 +185,7 @@ public struct Sweep: Sendable {
           try items.items(for: task), limit: selection.limit ?? task.limit, seed: task.seed)
         var asked = 0
         try await TaskRunner(client: server.client).run(
-          task, items: chosen, temperature: temperature(cell), seed: seedValue(cell)
+          task, items: chosen, temperature: temperature(cell), seed: seedValue(cell), topP: topP(cell)
         ) { outcome in
           asked += 1
           context.progress(.taskItem(task: task.name, index: asked, of: chosen.count, correct: outcome.score.correct))
@@ -328,6 +328,15 @@ public struct Sweep: Sendable {
     case .double(let value): value
     case .int(let value): Double(value)
     default: 0
+    }
+  }
+
+  /// nil leaves llama-server's default top-p when the matrix has no top_p axis.
+  private func topP(_ cell: Cell) -> Double? {
+    switch cell.sampling[.topP] {
+    case .double(let value): value
+    case .int(let value): Double(value)
+    default: nil
     }
   }
 

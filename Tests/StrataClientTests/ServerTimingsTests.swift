@@ -159,5 +159,19 @@ struct ServerTimingsTests {
       Set(chatObject?.keys.map { $0 } ?? []) == [
         "messages", "max_tokens", "temperature", "seed", "stream", "cache_prompt", "timings_per_token",
       ])
+    // top_p only when a matrix axis sets it; otherwise the server's default stands.
+    let nucleus = CompletionWire(
+      prompt: .text("x"), nPredict: 1, cachePrompt: true, ignoreEOS: false, seed: 7, temperature: 0.7, stop: [],
+      topP: 0.9)
+    let nucleusObject = try JSONSerialization.jsonObject(with: JSONEncoder().encode(nucleus)) as? [String: Any]
+    #expect(nucleusObject?["top_p"] as? Double == 0.9)
+    let probabilities = ProbabilitiesWire(prompt: "Answer:", nProbs: 40, cachePrompt: true)
+    let probabilityObject =
+      try JSONSerialization.jsonObject(with: JSONEncoder().encode(probabilities)) as? [String: Any]
+    #expect(
+      Set(probabilityObject?.keys.map { $0 } ?? []) == [
+        "prompt", "n_predict", "n_probs", "temperature", "stream", "cache_prompt", "post_sampling_probs",
+      ])
+    #expect(probabilityObject?["post_sampling_probs"] as? Bool == false)
   }
 }

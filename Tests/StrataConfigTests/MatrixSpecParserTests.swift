@@ -37,6 +37,29 @@ struct MatrixSpecParserTests {
     try MatrixSpecParser.parse(yaml: yaml, file: "matrix.yaml")
   }
 
+  @Test func samplingPresetsExpandAndExplicitAxesWin() throws {
+    let sweep = try MatrixSpecParser.parse(
+      yaml: "axes: {engine: cpu, model: m, sampling: {preset: temperature_sweep, seed: 7}}\n", file: "matrix.yaml")
+    #expect(sweep.axes.sampling[.temperature] == [.double(0.2), .double(0.7), .double(1.2)])
+    #expect(sweep.axes.sampling[.seed] == [.int(7)])
+    let pair = try MatrixSpecParser.parse(
+      yaml: "axes: {engine: cpu, model: m, sampling: {preset: deterministic_pair}}\n", file: "matrix.yaml")
+    #expect(pair.axes.sampling[.topP] == [.double(0.9), .double(1.0)])
+    #expect(pair.axes.sampling[.seed] == [.int(42)])
+    #expect(pair.axes.sampling[.temperature] == [.double(0.7)])
+  }
+
+  @Test func unknownPresetAndOutOfRangeTopP() {
+    let errors = TestSupport.errors { () throws(ConfigErrors) in
+      _ = try MatrixSpecParser.parse(
+        yaml: "axes: {engine: cpu, model: m, sampling: {preset: temperture_sweep, top_p: [1.5]}}\n", file: "matrix.yaml"
+      )
+    }
+    #expect(errors.contains { $0.message.hasPrefix("unknown sampling preset 'temperture_sweep'") })
+    #expect(errors.contains { $0.hint == "did you mean 'temperature_sweep'?" })
+    #expect(errors.contains { $0.message.contains("must be between 0.0 and 1.0, found 1.5") })
+  }
+
   @Test func axesAreParsedWithNormalisedValues() throws {
     let axes = try parsed().axes
     #expect(axes.engines == ["cpu", "vulkan"])

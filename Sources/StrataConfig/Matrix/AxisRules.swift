@@ -22,6 +22,7 @@ enum AxisRules {
     switch SamplingParameter(rawValue: axis) {
     case .temperature: return reader.double(node, what, range: 0...2).map(AxisValue.double)
     case .seed: return reader.int(node, what, range: 0...Int.max).map(AxisValue.int)
+    case .topP: return reader.double(node, what, range: 0...1).map(AxisValue.double)
     case nil: return reader.string(node, what).map(AxisValue.string)
     }
   }

@@ -43,7 +43,20 @@ extension MatrixParser {
     }
     if let samplingNode = fields["sampling"] {
       let names = SamplingParameter.allCases.map(\.rawValue)
-      if let sampling = reader.fields(of: samplingNode, context: "axes.sampling", known: names) {
+      if let sampling = reader.fields(of: samplingNode, context: "axes.sampling", known: names + ["preset"]) {
+        if let presetNode = sampling["preset"], let text = reader.string(presetNode, "axes.sampling.preset") {
+          if let preset = SamplingPreset(rawValue: text) {
+            for (parameter, values) in preset.axes {
+              axes.sampling[parameter] = values
+              axisLocations[parameter.rawValue] = reader.location(of: presetNode)
+            }
+          } else {
+            let known = SamplingPreset.allCases.map(\.rawValue)
+            reader.error(
+              "unknown sampling preset '\(text)'; known presets: \(Suggestions.list(known))", at: presetNode,
+              hint: Suggestions.hint(for: text, in: known))
+          }
+        }
         for entry in sampling.entries {
           guard let parameter = SamplingParameter(rawValue: entry.key) else { continue }
           axisLocations[entry.key] = reader.location(of: entry.keyNode)

@@ -35,6 +35,24 @@ public enum ServerFlag: String, Sendable, Hashable, CaseIterable {
 /// Request-time (sampling) axes: they never need a new server.
 public enum SamplingParameter: String, Sendable, Hashable, CaseIterable {
   case temperature, seed
+  case topP = "top_p"
+}
+
+/// Named sets of sampling axes for common questions, written
+/// `axes: {sampling: {preset: temperature_sweep}}`; axes given beside a preset win.
+public enum SamplingPreset: String, Sendable, Hashable, CaseIterable {
+  /// How does quality move with temperature? 0.2, 0.7 and 1.2 at one seed.
+  case temperatureSweep = "temperature_sweep"
+  /// Two cells whose requests differ in one variable only: the same seed (42) and
+  /// temperature (0.7), top-p 0.9 against 1.0, so any difference in answers is top-p's.
+  case deterministicPair = "deterministic_pair"
+
+  public var axes: [SamplingParameter: [AxisValue]] {
+    switch self {
+    case .temperatureSweep: [.temperature: [.double(0.2), .double(0.7), .double(1.2)], .seed: [.int(42)]]
+    case .deterministicPair: [.seed: [.int(42)], .temperature: [.double(0.7)], .topP: [.double(0.9), .double(1.0)]]
+    }
+  }
 }
 
 /// How the matrix's axes are combined into cells.

@@ -19,12 +19,12 @@ public struct TaskRunner: Sendable {
 
   /// Asks every item; `onItem` runs as each answer arrives (to store it at once).
   public func run(
-    _ task: TaskSpec, items: [MultipleChoiceItem], temperature: Double = 0, seed: UInt64 = 42,
+    _ task: TaskSpec, items: [MultipleChoiceItem], temperature: Double = 0, seed: UInt64 = 42, topP: Double? = nil,
     onItem: (ItemOutcome) throws -> Void
   ) async throws {
     for item in items {
       try Task.checkCancellation()
-      let (trace, promptHash) = try await ask(item, task: task, temperature: temperature, seed: seed)
+      let (trace, promptHash) = try await ask(item, task: task, temperature: temperature, seed: seed, topP: topP)
       let latency =
         Double(trace.tokenTimesNanos.last ?? trace.requestStartNanos) / 1e6
         - Double(trace.requestStartNanos) / 1e6
@@ -39,20 +39,22 @@ public struct TaskRunner: Sendable {
   /// server's prompt cache on: items share their few-shot prefix, which the
   /// server then evaluates once instead of per item.
   private func ask(
-    _ item: MultipleChoiceItem, task: TaskSpec, temperature: Double, seed: UInt64
+    _ item: MultipleChoiceItem, task: TaskSpec, temperature: Double, seed: UInt64, topP: Double?
   ) async throws -> (GenerationTrace, String) {
     switch task.format {
     case .chat:
       let messages = MultipleChoicePrompt.messages(for: item, style: task.prompt)
       let trace = try await client.streamChat(
-        ChatRequest(messages: messages, maxTokens: task.maxTokens, temperature: temperature, seed: seed))
+        ChatRequest(
+          messages: messages, maxTokens: task.maxTokens, temperature: temperature, seed: seed, topP: topP))
       return (trace, Self.hash(messages))
     case .completion:
       let text = MultipleChoicePrompt.completionText(for: item, style: task.prompt)
-      let trace = try await client.streamCompletion(
-        CompletionRequest(
-          prompt: .text(text), maxTokens: task.maxTokens, ignoreEOS: false, cachePrompt: true, seed: seed,
-          temperature: temperature, stop: ["\n"]))
+      var request = CompletionRequest(
+        prompt: .text(text), maxTokens: task.maxTokens, ignoreEOS: false, cachePrompt: true, seed: seed,
+        temperature: temperature, stop: ["\n"])
+      request.topP = topP
+      let trace = try await client.streamCompletion(request)
       return (trace, StableHash.hex(text))
     }
   }
