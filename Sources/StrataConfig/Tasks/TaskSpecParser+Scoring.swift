@@ -33,7 +33,8 @@ extension TaskSpecParser {
       return nil
     }
     guard let typeNode = fields["type"] else {
-      reader.missing("type", in: fields, context: "scoring", hint: "add `type: \(fields.has("schema") ? "json_schema" : "regex")`")
+      reader.missing(
+        "type", in: fields, context: "scoring", hint: "add `type: \(fields.has("schema") ? "json_schema" : "regex")`")
       return nil
     }
     guard let type = choice(typeNode, "scoring type", reader: &reader, known, known: scoringNames) else {

@@ -56,7 +56,9 @@ public enum TaskSpecParser {
       format = choice(node, "format", reader: &reader, TaskFormat.init(rawValue:), known: ["chat", "completion"])
     }
     var maxTokens: Int?? = .some(nil)
-    if let node = fields["max_tokens"] { maxTokens = reader.int(node, "max_tokens", range: 1...4096).map { Optional($0) } }
+    if let node = fields["max_tokens"] {
+      maxTokens = reader.int(node, "max_tokens", range: 1...4096).map { Optional($0) }
+    }
     var limit: Int? = 20
     if let node = fields["limit"] { limit = reader.int(node, "limit", range: 1...Int.max) }
     var seed: UInt64? = 1
@@ -102,7 +104,8 @@ public enum TaskSpecParser {
   private static func choiceMethods(_ node: Node, reader: inout ConfigReader) -> [ChoiceMethod]? {
     guard let nodes = reader.list(node, "method", allowScalar: true) else { return nil }
     guard !nodes.isEmpty else {
-      reader.error("method is empty; list at least one of \(Suggestions.list(ChoiceMethod.allCases.map(\.rawValue)))", at: node)
+      reader.error(
+        "method is empty; list at least one of \(Suggestions.list(ChoiceMethod.allCases.map(\.rawValue)))", at: node)
       return nil
     }
     var methods: [ChoiceMethod] = []

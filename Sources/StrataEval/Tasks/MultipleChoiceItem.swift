@@ -79,5 +79,3 @@ extension MultipleChoiceItem: TaskItem {
     return nil
   }
 }
-
-
