@@ -182,7 +182,8 @@ public struct Sweep: Sendable {
       for selection in cellPlan.tasks {
         guard let task = project.tasks[selection.name] else { continue }
         let chosen = ItemSelection.select(
-          try items.items(for: task), limit: selection.limit ?? task.limit, seed: task.seed)
+          try items.items(for: task), limit: selection.limit ?? task.limit, seed: task.seed,
+          byCategory: task.categories)
         var asked = 0
         try await TaskRunner(client: server.client).run(
           task, items: chosen, temperature: temperature(cell), seed: seedValue(cell), topP: topP(cell)

@@ -134,6 +134,16 @@ struct ConfigReader {
     return nil
   }
 
+  /// `true` or `false`; YAML's `yes`/`no`/`on`/`off` are strings here, so they are reported.
+  mutating func bool(_ node: Node, _ what: String) -> Bool? {
+    guard let value = scalar(node, what, expected: "true or false") else { return nil }
+    guard case .bool(let flag) = value else {
+      error("expected true or false for \(what), found \(value.phrase)", at: node)
+      return nil
+    }
+    return flag
+  }
+
   /// A number (integers are accepted) within `range`.
   mutating func double(_ node: Node, _ what: String, range: ClosedRange<Double>? = nil) -> Double? {
     guard let value = scalar(node, what, expected: "a number") else { return nil }

@@ -7,8 +7,10 @@ public enum MultipleChoicePrompt {
   static let instruction = "Answer with the letter of the correct option only."
 
   /// The question with its lettered options, in OLMES's layout:
-  /// "Question: …\n A. …\n B. …\nAnswer:".
+  /// "Question: …\n A. …\n B. …\nAnswer:", or the item's own `query` where its
+  /// source lays the question out differently.
   public static func query(for item: MultipleChoiceItem) -> String {
+    if let query = item.query { return query }
     let options = item.choices.map { " \($0.label). \($0.text)" }.joined(separator: "\n")
     return "Question: \(item.question)\n\(options)\nAnswer:"
   }
