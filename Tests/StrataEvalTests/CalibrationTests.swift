@@ -88,9 +88,10 @@ struct CalibrationTests {
     #expect(throws: CalibrationError.answerOutOfRange(4, optionCount: 4)) {
       try BrierScore.multipleChoice([.init(probabilities: [1, 1, 1, 1], answerIndex: 4)])
     }
-    #expect(throws: CalibrationError.self) {
+    #expect(throws: CalibrationError.invalidResampling(resamples: 0, confidenceLevel: 0.95)) {
       try Calibration.expectedCalibrationErrorInterval(Self.six, resamples: 0, seed: 1)
     }
+    #expect(throws: CalibrationError.invalidBinCount(0)) { try CalibrationReport(Self.six, binCount: 0) }
   }
 
   /// 300 items from a fixed generator: confidence uniform in [0.5, 1), correct with

@@ -147,7 +147,7 @@ struct JSONSchemaTests {
 
   @Test("JSON-schema scoring through the one scorer, with thinking stripped first")
   func scoring() throws {
-    let scorer = try ExactAnswerScorer(.jsonSchema(try #require(JSONValue.parse(Self.person))))
+    let scorer = try ExactAnswerScorer(.jsonSchema(schema: try #require(JSONValue.parse(Self.person))))
     let pass = try scorer.score(
       content: "<think>{\"name\": 1} would be wrong</think>```json\n{\"name\": \"Ada\", \"age\": 36}\n```",
       expected: nil)

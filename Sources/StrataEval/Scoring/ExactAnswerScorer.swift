@@ -16,7 +16,7 @@ public enum ScoringKind: Sendable, Hashable, Codable {
   case regex(pattern: String)
   /// The reply's JSON (whole, fenced or embedded) is valid against the schema.
   /// No expected answer is used.
-  case jsonSchema(JSONValue)
+  case jsonSchema(schema: JSONValue)
 }
 
 /// How one reply scored.

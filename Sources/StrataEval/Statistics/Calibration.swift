@@ -54,6 +54,7 @@ public enum CalibrationError: Error, Sendable, Hashable, CustomStringConvertible
   case invalidProbabilities([Double])
   case answerOutOfRange(Int, optionCount: Int)
   case invalidResampling(resamples: Int, confidenceLevel: Double)
+  case invalidBinCount(Int)
 
   public var description: String {
     switch self {
@@ -68,6 +69,8 @@ public enum CalibrationError: Error, Sendable, Hashable, CustomStringConvertible
     case .invalidResampling(let resamples, let level):
       "a bootstrap needs at least one resample and a confidence level strictly between 0 and 1 "
         + "(got \(resamples) resamples at \(level))"
+    case .invalidBinCount(let count):
+      "calibration needs at least one bin (got \(count)); the usual choice is 10"
     }
   }
 }
@@ -102,6 +105,7 @@ public struct CalibrationReport: Sendable, Hashable, Codable {
   /// `binCount` equal-width bins over 0...1; bin i covers [i/binCount, (i+1)/binCount).
   public init(_ outcomes: [ConfidenceOutcome], binCount: Int = 10) throws(CalibrationError) {
     try Calibration.validate(outcomes)
+    guard binCount > 0 else { throw .invalidBinCount(binCount) }
     var counts = [Int](repeating: 0, count: binCount)
     var confidenceSums = [Double](repeating: 0, count: binCount)
     var correctCounts = [Int](repeating: 0, count: binCount)
