@@ -27,6 +27,7 @@ struct AnswerExtractorTests {
       ("wet palms", "B"),
       ("I think C is right", "C"),
       ("<think>A or B? Let me see.</think>D", "D"),
+      ("The template opened the thought; B looks right.\n</think>\n\nC", "C"),
       ("C\n\nExplanation: oil makes palms slippery", "C"),
     ])
   func extracts(reply: String, expected: String) {
@@ -42,6 +43,8 @@ struct AnswerExtractorTests {
       "I don't know",
       "A or B",
       "palms",
+      // Cut off mid-thought: the letters in an unfinished thought are no answer.
+      "<think>The answer is B, or maybe C",
     ])
   func refuses(reply: String) {
     #expect(AnswerExtractor.letter(in: reply, choices: choices) == nil)

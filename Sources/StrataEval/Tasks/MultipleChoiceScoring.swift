@@ -97,10 +97,11 @@ public enum AnswerExtractor {
     return label
   }
 
-  /// Removes a `<think>…</think>` block that reasoning models emit before answering.
+  /// The reply without the reasoning a thinking model wrote before answering; the
+  /// rules (several blocks, an unclosed block, a block opened by the template) are
+  /// `ThinkingSplit`'s, so letters and numbers are read from the same answer text.
   public static func stripThinking(_ text: String) -> String {
-    guard let close = text.range(of: "</think>") else { return text }
-    return String(text[close.upperBound...])
+    ThinkingSplit(content: text).answer
   }
 }
 
