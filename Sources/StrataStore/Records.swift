@@ -157,36 +157,54 @@ public struct PerfRepetitionRecord: Codable, Sendable, FetchableRecord, Persista
   }
 }
 
-/// One task item asked of a cell, and how it scored.
+/// One task item answered by a cell one way (a scoring method), and how it scored.
 public struct TaskResultRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
   public static let databaseTableName = "task_result"
   public var runId: String
   public var cellHash: String
   public var task: String
+  /// generative | letter_likelihood | continuation_likelihood | exact | code.
+  public var method: String
   public var itemId: String
   public var category: String?
-  /// Stable hash of the exact messages sent, so changed prompts are never compared.
+  /// Stable hash of the exact prompt sent, so changed prompts are never compared.
   public var promptHash: String
+  /// The reply as scored (the answer part, without thinking).
   public var response: String
+  /// A thinking model's reasoning, kept apart from the answer; nil for others.
+  public var thinking: String?
   public var extracted: String?
   public var expected: String
   public var correct: Bool
+  /// The model's probability for its own answer, where the method has one.
+  public var confidence: Double?
+  /// Option label → probability, normalised over the options (letter likelihood).
+  public var probabilitiesJSON: String?
+  /// Code: passed, syntax, assertion, timeout, crash, memory.
+  public var failureKind: String?
   public var latencyMs: Double
 
   public init(
-    runId: String, cellHash: String, task: String, itemId: String, category: String?, promptHash: String,
-    response: String, extracted: String?, expected: String, correct: Bool, latencyMs: Double
+    runId: String, cellHash: String, task: String, method: String = "generative", itemId: String,
+    category: String?, promptHash: String, response: String, thinking: String? = nil, extracted: String?,
+    expected: String, correct: Bool, confidence: Double? = nil, probabilitiesJSON: String? = nil,
+    failureKind: String? = nil, latencyMs: Double
   ) {
     self.runId = runId
     self.cellHash = cellHash
     self.task = task
+    self.method = method
     self.itemId = itemId
     self.category = category
     self.promptHash = promptHash
     self.response = response
+    self.thinking = thinking
     self.extracted = extracted
     self.expected = expected
     self.correct = correct
+    self.confidence = confidence
+    self.probabilitiesJSON = probabilitiesJSON
+    self.failureKind = failureKind
     self.latencyMs = latencyMs
   }
 }

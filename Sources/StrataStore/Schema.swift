@@ -117,6 +117,40 @@ enum Schema {
         t.primaryKey(["runId", "sampler"])
       }
     }
+    // SQLite cannot change a primary key in place: the table is rebuilt with the
+    // method in its key, and every earlier row is kept as a generative answer.
+    migrator.registerMigration("v4: task results per scoring method, with confidence, thinking and failure kind") {
+      db in
+      try db.create(table: "task_result_v4") { t in
+        t.column("runId", .text).notNull()
+        t.column("cellHash", .text).notNull()
+        t.column("task", .text).notNull()
+        t.column("method", .text).notNull()
+        t.column("itemId", .text).notNull()
+        t.column("category", .text)
+        t.column("promptHash", .text).notNull()
+        t.column("response", .text).notNull()
+        t.column("thinking", .text)
+        t.column("extracted", .text)
+        t.column("expected", .text).notNull()
+        t.column("correct", .boolean).notNull()
+        t.column("confidence", .double)
+        t.column("probabilitiesJSON", .text)
+        t.column("failureKind", .text)
+        t.column("latencyMs", .double).notNull()
+        t.primaryKey(["runId", "cellHash", "task", "method", "itemId"])
+        t.foreignKey(["runId", "cellHash"], references: "cell", onDelete: .cascade)
+      }
+      try db.execute(
+        sql: """
+          INSERT INTO task_result_v4 (runId, cellHash, task, method, itemId, category, promptHash, response,
+            extracted, expected, correct, latencyMs)
+          SELECT runId, cellHash, task, 'generative', itemId, category, promptHash, response, extracted, expected,
+            correct, latencyMs FROM task_result
+          """)
+      try db.drop(table: "task_result")
+      try db.rename(table: "task_result_v4", to: "task_result")
+    }
     return migrator
   }
 }
