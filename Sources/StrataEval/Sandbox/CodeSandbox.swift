@@ -80,10 +80,15 @@ public struct CodeSandbox: Sendable {
     defer { workspace.remove() }
 
     let start = MonotonicClock.seconds()
-    let process = try SandboxProcess.spawn(
-      executable: pythonPath, arguments: ["-B", workspace.program],
-      environment: environment(pythonPath: pythonPath, workDirectory: workspace.work), workspace: workspace,
-      limits: limits, user: runAs)
+    let process: SandboxProcess
+    do {
+      process = try SandboxProcess.spawn(
+        executable: pythonPath, arguments: ["-B", workspace.program],
+        environment: environment(pythonPath: pythonPath, workDirectory: workspace.work), workspace: workspace,
+        limits: limits, user: runAs)
+    } catch .spawnFailed(step: "execve", errno: EACCES) where runAs != nil {
+      throw .interpreterNotAccessible(path: pythonPath, uid: runAs?.uid ?? 0)
+    }
     // Whatever happens below, nothing of the program outlives the run.
     defer { process.killGroup() }
 
@@ -123,22 +128,38 @@ public struct CodeSandbox: Sendable {
       isolation: process.isolation)
   }
 
-  /// Whether code can be run here: finds the interpreter and runs a trivial
-  /// program through the whole sandbox, so a refused namespace shows up before a
-  /// sweep starts rather than at its first code task.
+  /// Whether code can be run here: finds the interpreter and runs a probe through
+  /// the whole sandbox, so a refused namespace shows up before a sweep starts
+  /// rather than at its first code task. `ready` names the interpreter the probe
+  /// reported as `sys.executable`, which is the real binary behind a shim.
   public func status() async -> SandboxStatus {
-    let pythonPath: String
-    do { pythonPath = try resolvePython() } catch { return .unavailable(error) }
-    var probe = self
-    probe.limits.wallSeconds = max(limits.wallSeconds, 10)
     do {
-      let outcome = try await probe.run(SandboxProgram(source: "import sys\n"))
+      let pythonPath = try resolvePython()
+      var probe = self
+      probe.limits.wallSeconds = max(limits.wallSeconds, 10)
+      let outcome = try await probe.run(SandboxProgram(source: "import sys\nprint(sys.executable)\n"))
       guard outcome.passed else {
         return .unavailable(.probeFailed(outcome: outcome.kind.description, stderrTail: outcome.stderrTail))
       }
-      return .ready(python: pythonPath, isolation: outcome.isolation)
+      let reported = outcome.stdoutTail.trimmingCharacters(in: .whitespacesAndNewlines)
+      return .ready(python: reported.hasPrefix("/") ? reported : pythonPath, isolation: outcome.isolation)
     } catch {
       return .unavailable(error)
+    }
+  }
+
+  /// This sandbox with ``python`` pinned to the interpreter ``status()`` found, for
+  /// a sweep to use for all its programs: a version-manager shim (pyenv's is a
+  /// bash script) costs about half a second per program, the binary a few
+  /// milliseconds. Throws the reason when the sandbox is unavailable.
+  public func prepared() async throws(SandboxError) -> CodeSandbox {
+    switch await status() {
+    case .ready(let python, _):
+      var pinned = self
+      pinned.python = python
+      return pinned
+    case .unavailable(let error):
+      throw error
     }
   }
 

@@ -11,6 +11,7 @@ public enum PassRate {
   /// large n does not overflow. nil when k is not in 1...n.
   public static func passAtK(samples n: Int, correct c: Int, k: Int) -> Double? {
     guard k >= 1, k <= n, c >= 0, c <= n else { return nil }
+    if c == 0 { return 0 }
     if n - c < k { return 1 }
     var allWrong = 1.0
     for i in (n - c + 1)...n { allWrong *= 1 - Double(k) / Double(i) }

@@ -14,6 +14,9 @@ public enum SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The kernel refused a network namespace, with and without a user namespace.
   /// Code is never run with the network reachable, so this stops the task.
   case networkIsolationUnavailable(directErrno: Int32, userNamespaceErrno: Int32)
+  /// The interpreter cannot be executed by ``CodeSandbox/runAs`` (it lives in a
+  /// directory only strata's user may enter, as a pyenv under /root does).
+  case interpreterNotAccessible(path: String, uid: UInt32)
   /// The throwaway directory or its files could not be made.
   case workspaceFailed(path: String, errno: Int32)
   /// Another step of starting the program failed.
@@ -39,6 +42,9 @@ public enum SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
         allow unshare (--cap-add SYS_ADMIN or a seccomp profile that permits it); or leave code tasks \
         out of the matrix. Generated code is never run with the network reachable.
         """
+    case .interpreterNotAccessible(let path, let uid):
+      return
+        "\(path) cannot be executed by uid \(uid), the user the sandbox runs code as; set the sandbox's python to an interpreter every user can run (a system python3), or drop runAs"
     case .workspaceFailed(let path, let code):
       return
         "could not prepare the sandbox directory \(path): \(Self.text(code)); check that the scratch directory exists and is writable"

@@ -24,7 +24,9 @@ struct SandboxWorkspace {
   static func create(under scratch: String, source: String, owner: SandboxUser?) throws(SandboxError)
     -> SandboxWorkspace
   {
-    var template = Array((scratch + "/strata-sandbox-XXXXXX").utf8CString)
+    // Standardized, so the program sees the same path strata reports (no "//").
+    let base = URL(fileURLWithPath: scratch).standardizedFileURL.path
+    var template = Array((base + "/strata-sandbox-XXXXXX").utf8CString)
     let made = template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }
     guard let made else { throw .workspaceFailed(path: scratch, errno: errno) }
     let workspace = SandboxWorkspace(root: String(cString: made))
