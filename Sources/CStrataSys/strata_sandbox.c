@@ -45,8 +45,8 @@ static int limit(int resource, long long soft, long long hard) {
    5.9) in one call; otherwise one close per possible descriptor. */
 static void close_from(int from, int keep, rlim_t open_files) {
 #if defined(__linux__) && defined(SYS_close_range)
-  int done = syscall(SYS_close_range, (unsigned)from, (unsigned)keep - 1, 0) == 0 &&
-             syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) == 0;
+  int done = (keep <= from || syscall(SYS_close_range, (unsigned)from, (unsigned)keep - 1, 0) == 0) &&
+             syscall(SYS_close_range, (unsigned)(keep < from ? from : keep + 1), ~0U, 0) == 0;
   if (done) return;
 #endif
   for (int fd = from; (rlim_t)fd < open_files && fd < 1 << 20; fd++) {
