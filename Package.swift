@@ -25,14 +25,15 @@ let package = Package(
     .systemLibrary(
       name: "CVulkan", path: "Sources/CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
     .systemLibrary(name: "CDRM", path: "Sources/CDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
-    // glibc calls declared only under _GNU_SOURCE (posix_spawn's closefrom, thread names).
+    // glibc calls declared only under _GNU_SOURCE (posix_spawn's closefrom, thread names), and the
+    // code sandbox's fork/exec, whose child must stay async-signal-safe (no Swift runtime).
     .target(name: "CStrataSys"),
     .target(name: "StrataConfig", dependencies: [yams]),
     .target(name: "StrataTelemetry", dependencies: ["CStrataSys", "CVulkan", "CDRM"]),
     .target(name: "StrataMatrix", dependencies: ["StrataConfig"]),
     .target(name: "StrataEngine", dependencies: ["CStrataSys", "StrataConfig", "StrataClient"]),
     .target(name: "StrataClient", dependencies: ["CCurl"]),
-    .target(name: "StrataEval", dependencies: ["StrataConfig", "StrataClient"]),
+    .target(name: "StrataEval", dependencies: ["CStrataSys", "StrataConfig", "StrataClient"]),
     .target(name: "StrataStore", dependencies: [grdb]),
     .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval"]),
     .target(

@@ -1,0 +1,250 @@
+import Foundation
+import Testing
+
+@testable import StrataEval
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Every test here runs the real python3 of this machine inside the real sandbox.
+@Suite("Code sandbox, running real python3")
+struct CodeSandboxTests {
+  /// A fresh scratch directory per test, so "nothing left behind" is checkable.
+  final class Scratch {
+    let path: String
+    init() throws {
+      let base = URL(fileURLWithPath: NSTemporaryDirectory()).standardizedFileURL.path
+      var template = Array((base + "/strata-sandbox-test-XXXXXX").utf8CString)
+      let made = template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }
+      path = String(cString: try #require(made))
+    }
+    var entries: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? ["(unreadable)"] }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+  }
+
+  func sandbox(_ scratch: Scratch, wall: Double = 3, cpu: Int? = 2, memory: Int? = 512 << 20) -> CodeSandbox {
+    CodeSandbox(
+      limits: SandboxLimits(wallSeconds: wall, cpuSeconds: cpu, memoryBytes: memory), scratchDirectory: scratch.path)
+  }
+
+  /// The same, with the interpreter pinned by ``CodeSandbox/prepared()``, for the
+  /// tests whose limits are tight enough that a shim's start-up would matter.
+  func preparedSandbox(_ scratch: Scratch, wall: Double = 3, cpu: Int? = 2, memory: Int? = 512 << 20)
+    async throws -> CodeSandbox
+  {
+    try await sandbox(scratch, wall: wall, cpu: cpu, memory: memory).prepared()
+  }
+
+  /// A CPU limit far past the wall limit of the tests that time out on the wall
+  /// clock: it never decides their outcome, but ends the busy loop should the test
+  /// runner die before it kills the group.
+  static let backstopCPUSeconds = 10
+
+  static let addTests = ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"]
+
+  @Test("a correct MBPP solution passes")
+  func correctPasses() async throws {
+    let scratch = try Scratch()
+    let outcome = try await sandbox(scratch).run(
+      .mbpp(code: "def add(a, b):\n    return a + b", tests: Self.addTests))
+    #expect(outcome.kind == .passed, "\(outcome.stderrTail)")
+    #expect(outcome.exit == .exited(0))
+    #expect(outcome.wallSeconds < 3)
+  }
+
+  @Test("a wrong MBPP solution fails its assertion")
+  func wrongFailsAssertion() async throws {
+    let scratch = try Scratch()
+    let outcome = try await sandbox(scratch).run(
+      .mbpp(code: "def add(a, b):\n    return a - b", tests: Self.addTests))
+    #expect(outcome.kind == .assertionFailed)
+    #expect(outcome.stderrTail.contains("AssertionError"))
+  }
+
+  @Test("a HumanEval completion runs against check(entry_point)")
+  func humanEval() async throws {
+    let scratch = try Scratch()
+    let test = "def check(candidate):\n    assert candidate([1, 2, 3]) == 6\n    assert candidate([]) == 0"
+    let prompt = "def total(xs):\n    \"\"\"Sum of xs.\"\"\"\n"
+    let right = try await sandbox(scratch).run(
+      .humanEval(prompt: prompt, completion: "    return sum(xs)\n", test: test, entryPoint: "total"))
+    let wrong = try await sandbox(scratch).run(
+      .humanEval(prompt: prompt, completion: "    return len(xs)\n", test: test, entryPoint: "total"))
+    #expect(right.kind == .passed, "\(right.stderrTail)")
+    #expect(wrong.kind == .assertionFailed)
+  }
+
+  @Test("a syntax error is reported as one")
+  func syntaxError() async throws {
+    let scratch = try Scratch()
+    let outcome = try await sandbox(scratch).run(.mbpp(code: "def add(a, b)\n    return a + b", tests: Self.addTests))
+    #expect(outcome.kind == .syntaxError, "\(outcome.stderrTail)")
+  }
+
+  @Test("another exception is a crash named by its class")
+  func otherException() async throws {
+    let scratch = try Scratch()
+    let outcome = try await sandbox(scratch).run(SandboxProgram(source: "print(1 / 0)\n"))
+    #expect(outcome.kind == .crashed(.exception("ZeroDivisionError")))
+  }
+
+  @Test("a busy loop stops at the wall limit")
+  func wallTimeout() async throws {
+    let scratch = try Scratch()
+    let outcome = try await preparedSandbox(scratch, wall: 1.5, cpu: Self.backstopCPUSeconds).run(
+      SandboxProgram(source: "while True:\n    pass\n"))
+    #expect(outcome.kind == .timeout(.wallClock))
+    #expect(outcome.wallSeconds >= 1.5 && outcome.wallSeconds < 3)
+  }
+
+  @Test("a busy loop stops at the CPU limit long before the wall limit")
+  func cpuTimeout() async throws {
+    let scratch = try Scratch()
+    let outcome = try await preparedSandbox(scratch, wall: 20, cpu: 1).run(
+      SandboxProgram(source: "while True:\n    pass\n"))
+    #expect(outcome.kind == .timeout(.cpuTime))
+    // rusage splits user and system time by sampling, so it can read a little under
+    // the scheduler's exact figure that RLIMIT_CPU is checked against.
+    #expect(outcome.cpuSeconds >= 0.7)
+    #expect(outcome.wallSeconds < 10)
+  }
+
+  @Test("on timeout the whole process group dies: the child and the sleeper it started")
+  func groupKilledOnTimeout() async throws {
+    let scratch = try Scratch()
+    let source = """
+      import os, subprocess, time
+      pid = os.fork()
+      if pid == 0:
+          sleeper = subprocess.Popen(["sleep", "30"])
+          print("pid", sleeper.pid, flush=True)
+          time.sleep(30)
+          os._exit(0)
+      print("pid", pid, flush=True)
+      while True:
+          pass
+
+      """
+    let outcome = try await preparedSandbox(scratch, wall: 2, cpu: Self.backstopCPUSeconds).run(
+      SandboxProgram(source: source))
+    #expect(outcome.kind == .timeout(.wallClock))
+    let pids = Self.pids(in: outcome.stdoutTail)
+    #expect(pids.count == 2, "stdout: \(outcome.stdoutTail)")
+    for pid in pids { #expect(await Self.isGone(pid), "pid \(pid) survived the sandbox") }
+  }
+
+  @Test("a sleeper left running by a program that exited is killed too")
+  func leftoverKilledAfterExit() async throws {
+    let scratch = try Scratch()
+    let source =
+      "import subprocess\nsleeper = subprocess.Popen(['sleep', '30'])\nprint('pid', sleeper.pid, flush=True)\n"
+    let outcome = try await preparedSandbox(scratch).run(SandboxProgram(source: source))
+    #expect(outcome.kind == .passed)
+    let pids = Self.pids(in: outcome.stdoutTail)
+    #expect(pids.count == 1)
+    for pid in pids { #expect(await Self.isGone(pid), "pid \(pid) survived the sandbox") }
+  }
+
+  @Test("a memory hog gets MemoryError from the address-space limit")
+  func memoryHog() async throws {
+    let scratch = try Scratch()
+    let outcome = try await preparedSandbox(scratch, memory: 512 << 20).run(
+      SandboxProgram(source: "x = bytearray(4 << 30)\n"))
+    #expect(outcome.kind == .memoryExceeded, "\(outcome.kind): \(outcome.stderrTail)")
+    #expect(outcome.wallSeconds < 3)
+  }
+
+  @Test("cancelling the task kills the program and throws cancelled")
+  func cancellation() async throws {
+    let scratch = try Scratch()
+    let sandbox = sandbox(scratch, wall: 20, cpu: Self.backstopCPUSeconds)
+    let start = Date()
+    let run = Task { try await sandbox.run(SandboxProgram(source: "while True:\n    pass\n")) }
+    try await Task.sleep(nanoseconds: 300_000_000)
+    run.cancel()
+    await #expect(throws: SandboxError.cancelled) { try await run.value }
+    #expect(Date().timeIntervalSince(start) < 5)
+    #expect(scratch.entries.isEmpty)
+  }
+
+  @Test("the working directory is fresh, is HOME, and is removed with what was written there")
+  func workingDirectoryRemoved() async throws {
+    let scratch = try Scratch()
+    let source = """
+      import os
+      print(os.getcwd())
+      print(os.environ["HOME"])
+      print(os.listdir("."))
+      open("leak.txt", "w").write("left behind?")
+      os.makedirs("locked/inner")
+      os.chmod("locked", 0)
+
+      """
+    let outcome = try await sandbox(scratch).run(SandboxProgram(source: source))
+    #expect(outcome.kind == .passed, "\(outcome.stderrTail)")
+    let lines = outcome.stdoutTail.split(separator: "\n").map(String.init)
+    try #require(lines.count == 3)
+    #expect(lines[0] == lines[1])
+    #expect(lines[0].hasPrefix(scratch.path))
+    #expect(lines[2] == "[]")
+    #expect(!FileManager.default.fileExists(atPath: lines[0]))
+    #expect(scratch.entries.isEmpty)
+  }
+
+  @Test("the environment is minimal: no proxies, nothing of the host's")
+  func minimalEnvironment() async throws {
+    let scratch = try Scratch()
+    var host = ProcessInfo.processInfo.environment
+    host["http_proxy"] = "http://proxy.invalid:3128"
+    host["HTTPS_PROXY"] = "http://proxy.invalid:3128"
+    host["ALL_PROXY"] = "socks5://proxy.invalid:1080"
+    host["STRATA_TEST_SECRET"] = "must-not-leak"
+    var sandbox = sandbox(scratch)
+    sandbox.hostEnvironment = host
+    let outcome = try await sandbox.run(
+      SandboxProgram(source: "import json, os\nprint(json.dumps(dict(os.environ)))\n"))
+    #expect(outcome.kind == .passed)
+    let environment = try JSONDecoder().decode([String: String].self, from: Data(outcome.stdoutTail.utf8))
+    #expect(!environment.keys.contains { $0.lowercased().contains("proxy") })
+    #expect(environment["STRATA_TEST_SECRET"] == nil)
+    #expect(environment["PYTHONDONTWRITEBYTECODE"] == "1")
+    #expect(environment["PATH"]?.isEmpty == false)
+    #expect(environment["HOME"]?.hasPrefix(scratch.path) == true)
+  }
+
+  @Test("status finds python3 and proves the namespace with a probe")
+  func status() async throws {
+    let scratch = try Scratch()
+    let status = await sandbox(scratch).status()
+    guard case .ready(let python, let isolation) = status else {
+      Issue.record("sandbox unavailable: \(status)")
+      return
+    }
+    #expect(python.hasPrefix("/") && python.contains("python3"))
+    #expect(FileManager.default.isExecutableFile(atPath: python))
+    #expect(isolation == (getuid() == 0 ? .networkNamespace : .userAndNetworkNamespace))
+    let missing = await CodeSandbox(python: "no-such-python", scratchDirectory: scratch.path).status()
+    #expect(missing.description.contains("no no-such-python in PATH"))
+  }
+
+  static func pids(in output: String) -> [pid_t] {
+    output.split(separator: "\n").compactMap { line in
+      line.hasPrefix("pid ") ? pid_t(line.dropFirst(4)) : nil
+    }
+  }
+
+  /// True once the process no longer exists or is a zombie (dead, waiting for a
+  /// reaper that is not ours); polls for up to two seconds.
+  static func isGone(_ pid: pid_t) async -> Bool {
+    for _ in 0..<100 {
+      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")"), stat.distance(from: close, to: stat.endIndex) > 2
+      else { return true }
+      let state = stat[stat.index(close, offsetBy: 2)]
+      if state == "Z" || state == "X" { return true }
+      try? await Task.sleep(nanoseconds: 20_000_000)
+    }
+    return false
+  }
+}
