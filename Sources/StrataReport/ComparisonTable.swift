@@ -19,7 +19,11 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   public var promptTPS: Summary?
   public var decodeTPS: Summary?
   public var clientDecodeTPS: Summary?
+  /// Share right when the cell answered one task one way; with several tasks or
+  /// scoring methods, pooling them would mean nothing: nil, and the quality table has each.
   public var accuracy: Proportion?
+  /// How many (task, method) pairs the cell answered.
+  public var scoredWays: Int = 0
   public var tasks: [String]
   /// Over the cell's window of the server's telemetry.
   public var peakRSSBytes: Int64? = nil
@@ -60,14 +64,19 @@ public enum ComparisonBuilder {
         promptTPS: Summary(primary.map(\.serverPromptTPS)),
         decodeTPS: Summary(primary.map(\.serverDecodeTPS)),
         clientDecodeTPS: Summary(primary.compactMap(\.clientDecodeTPS)),
-        accuracy: answers.isEmpty
+        accuracy: answers.isEmpty || Self.ways(answers) > 1
           ? nil : Proportion(successes: answers.filter(\.correct).count, trials: answers.count),
+        scoredWays: Self.ways(answers),
         tasks: Array(Set(answers.map(\.task))).sorted(),
         peakRSSBytes: telemetry[cell.hash]?.peakRSSBytes, peakVRAMBytes: telemetry[cell.hash]?.peakVRAMBytes,
         meanVRAMBytes: telemetry[cell.hash]?.meanVRAMBytes, meanPowerWatts: telemetry[cell.hash]?.meanPowerWatts,
         energyJoules: telemetry[cell.hash]?.energyJoules,
         joulesPerGeneratedToken: telemetry[cell.hash]?.joulesPerGeneratedToken)
     }
+  }
+
+  static func ways(_ answers: [TaskResultRecord]) -> Int {
+    Set(answers.map { "\($0.task)\u{1F}\($0.method)" }).count
   }
 
   static func otherAxes(_ json: String) -> [String: String] {

@@ -54,7 +54,8 @@ public enum ReportRenderer {
     let prompt: String = row.promptTPS.map { meanSD($0, digits: 1) } ?? "-"
     let decode: String = row.decodeTPS.map { meanSD($0, digits: 1) } ?? "-"
     let machine: [String] = hardware.map { $0.value(row) ?? "-" }
-    let quality: String = row.accuracy.map(accuracy) ?? "-"
+    let quality: String =
+      row.accuracy.map(accuracy) ?? (row.scoredWays > 1 ? "\(row.scoredWays) ways: see quality" : "-")
     return identity + [row.scenario ?? "-", load, ttft, prompt, decode] + machine + [quality, row.status]
   }
 

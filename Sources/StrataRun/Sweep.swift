@@ -181,21 +181,36 @@ public struct Sweep: Sendable {
       }
       for selection in cellPlan.tasks {
         guard let task = project.tasks[selection.name] else { continue }
-        let chosen = ItemSelection.select(
-          try items.items(for: task), limit: selection.limit ?? task.limit, seed: task.seed,
-          byCategory: task.categories)
+        let limit = selection.limit ?? task.limit
+        let execution = TaskExecution(
+          task: task, client: server.client,
+          sampling: SamplingSettings(temperature: temperature(cell), seed: seedValue(cell), topP: topP(cell)),
+          perplexity: PerplexityRunner(
+            engine: server.launch.engine, modelPath: server.launch.modelPath,
+            flagArguments: server.launch.flagArguments, environment: context.environment),
+          sandbox: task.kind == .code
+            ? try await CodeSandbox(hostEnvironment: context.environment).prepared() : CodeSandbox())
         var asked = 0
-        try await TaskRunner(client: server.client).run(
-          task, items: chosen, temperature: temperature(cell), seed: seedValue(cell), topP: topP(cell)
-        ) { outcome in
+        func store(_ answer: ScoredAnswer, of total: Int) throws {
           asked += 1
-          context.progress(.taskItem(task: task.name, index: asked, of: chosen.count, correct: outcome.score.correct))
-          try store.insert(
-            TaskResultRecord(
-              runId: runId, cellHash: cell.id, task: task.name, itemId: outcome.item.id,
-              category: outcome.item.category, promptHash: outcome.promptHash, response: outcome.response,
-              extracted: outcome.score.extracted, expected: outcome.item.answer, correct: outcome.score.correct,
-              latencyMs: outcome.latencyMs))
+          context.progress(.taskItem(task: task.name, index: asked, of: total, correct: answer.correct))
+          try self.store.insert(answer.record(runId: runId, cellHash: cell.id, task: task.name))
+        }
+        switch task.kind {
+        case .multipleChoice:
+          let chosen = ItemSelection.select(
+            try items.items(MultipleChoiceItem.self, for: task), limit: limit, seed: task.seed,
+            byCategory: task.categories)
+          try await execution.runMultipleChoice(chosen) { try store($0, of: chosen.count * task.methods.count) }
+        case .exactAnswer:
+          let chosen = ItemSelection.select(
+            try items.items(ExactAnswerItem.self, for: task), limit: limit, seed: task.seed,
+            byCategory: task.categories)
+          try await execution.runExactAnswers(chosen) { try store($0, of: chosen.count) }
+        case .code:
+          let chosen = ItemSelection.select(
+            try items.items(CodeItem.self, for: task), limit: limit, seed: task.seed, byCategory: task.categories)
+          try await execution.runCode(chosen) { try store($0, of: chosen.count) }
         }
       }
       try store.updateCell(runId: runId, hash: cell.id, status: "done", finishedAt: context.wallClock())
@@ -368,10 +383,10 @@ private struct Tally {
 
 /// Loads each task's items once per sweep.
 struct TaskItemCache {
-  private var loaded: [String: [MultipleChoiceItem]] = [:]
-  mutating func items(for task: TaskSpec) throws -> [MultipleChoiceItem] {
-    if let items = loaded[task.name] { return items }
-    let items = try TaskItemLoader.load(path: task.items)
+  private var loaded: [String: any Sendable] = [:]
+  mutating func items<Item: TaskItem>(_ type: Item.Type, for task: TaskSpec) throws -> [Item] {
+    if let items = loaded[task.name] as? [Item] { return items }
+    let items = try TaskItemLoader.load(type, path: task.items)
     loaded[task.name] = items
     return items
   }

@@ -20,6 +20,17 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
   var format: ReportFormat = .table
 
+  @Option(
+    name: .customLong("by"),
+    help:
+      "Break quality down: `category` prints accuracy per task category (MedMCQA subject, ARC source, …) instead of the comparison table."
+  )
+  var breakdown: Breakdown?
+
+  enum Breakdown: String, ExpressibleByArgument, CaseIterable {
+    case category
+  }
+
   func run() async throws {
     guard FileManager.default.fileExists(atPath: db) else {
       printError("\(db) does not exist; run `strata run` first, or pass the database with --db")
@@ -43,9 +54,20 @@ struct ReportCommand: AsyncParsableCommand {
         printError("no run \(runId) in \(db); `strata report --list` shows the runs")
         throw ExitCode(2)
       }
+      if breakdown == .category {
+        let rows = try QualityBuilder.rows(store: store, runId: runId, byCategory: true)
+        guard !rows.isEmpty else {
+          printError("run \(runId) has no task results to break down")
+          throw ExitCode(2)
+        }
+        print(QualityRenderer.render(rows, format: format), terminator: "")
+        return
+      }
       print(
         ReportRenderer.render(try ComparisonBuilder.rows(store: store, runId: runId), format: format), terminator: "")
       if format == .table || format == .markdown {
+        let quality = QualityRenderer.render(try QualityBuilder.rows(store: store, runId: runId), format: format)
+        if !quality.isEmpty { print("\nquality:\n" + quality, terminator: "") }
         print("\n" + EngineSection.render(try EngineSection.lines(store: store, runId: runId)), terminator: "")
       }
     } catch let error as StoreError {

@@ -118,6 +118,8 @@ struct RunCommand: AsyncParsableCommand {
     let rows = try ComparisonBuilder.rows(store: store, runId: outcome.runId)
     print(ReportRenderer.render(rows, format: format), terminator: "")
     if format == .table || format == .markdown {
+      let quality = QualityRenderer.render(try QualityBuilder.rows(store: store, runId: outcome.runId), format: format)
+      if !quality.isEmpty { print("\nquality:\n" + quality, terminator: "") }
       print("\n" + EngineSection.render(try EngineSection.lines(store: store, runId: outcome.runId)), terminator: "")
     }
     printError(

@@ -1,0 +1,203 @@
+import Foundation
+import StrataClient
+import StrataConfig
+import StrataEngine
+import StrataEval
+import StrataStore
+
+/// One scored answer, before it is stored with its run and cell.
+struct ScoredAnswer: Sendable {
+  var method: String
+  var itemId: String
+  var category: String?
+  var promptHash: String
+  var response: String
+  var thinking: String?
+  var extracted: String?
+  var expected: String
+  var correct: Bool
+  var confidence: Double?
+  var probabilities: [String: Double]?
+  var failureKind: String?
+  var latencyMs: Double
+
+  func record(runId: String, cellHash: String, task: String) -> TaskResultRecord {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return TaskResultRecord(
+      runId: runId, cellHash: cellHash, task: task, method: method, itemId: itemId, category: category,
+      promptHash: promptHash, response: response, thinking: thinking, extracted: extracted, expected: expected,
+      correct: correct, confidence: confidence,
+      probabilitiesJSON: probabilities.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) },
+      failureKind: failureKind, latencyMs: latencyMs)
+  }
+}
+
+/// Request-time settings of a cell.
+struct SamplingSettings: Sendable {
+  var temperature: Double
+  var seed: UInt64
+  var topP: Double?
+}
+
+/// Runs one task's chosen items against a cell's server, every way the task
+/// asks (generative, letter likelihood, continuation likelihood for multiple
+/// choice; exact answers; code in the sandbox), handing each scored answer on
+/// as soon as it exists.
+struct TaskExecution: Sendable {
+  var task: TaskSpec
+  var client: LlamaServerClient
+  var sampling: SamplingSettings
+  /// The cell's own llama-perplexity, for continuation likelihood.
+  var perplexity: PerplexityRunner
+  var sandbox: CodeSandbox
+
+  func runMultipleChoice(
+    _ items: [MultipleChoiceItem], onAnswer: (ScoredAnswer) throws -> Void
+  ) async throws {
+    for method in task.methods {
+      switch method {
+      case .generative:
+        try await TaskRunner(client: client).run(
+          task, items: items, temperature: sampling.temperature, seed: sampling.seed, topP: sampling.topP
+        ) { outcome in
+          let split = ThinkingSplit(content: outcome.response)
+          try onAnswer(
+            ScoredAnswer(
+              method: method.rawValue, itemId: outcome.item.id, category: outcome.item.category,
+              promptHash: outcome.promptHash, response: outcome.response,
+              thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: outcome.score.extracted,
+              expected: outcome.item.answer, correct: outcome.score.correct, latencyMs: outcome.latencyMs))
+        }
+      case .letterLikelihood:
+        for item in items {
+          try Task.checkCancellation()
+          let started = Date()
+          let answer = try await LetterLikelihood.ask(item, style: task.prompt, client: client)
+          let prompt = MultipleChoicePrompt.completionText(for: item, style: task.prompt)
+          let shown = item.choices.map {
+            "P(\($0.label))=\(String(format: "%.3f", answer.distribution[$0.label] ?? 0))"
+          }
+          try onAnswer(
+            ScoredAnswer(
+              method: method.rawValue, itemId: item.id, category: item.category, promptHash: StableHash.hex(prompt),
+              response: shown.joined(separator: " ") + String(format: " (letter mass %.3f)", answer.letterMass),
+              extracted: answer.chosen, expected: item.answer, correct: answer.chosen == item.answer,
+              confidence: answer.confidence, probabilities: answer.distribution,
+              latencyMs: Date().timeIntervalSince(started) * 1000))
+        }
+      case .continuationLikelihood:
+        let started = Date()
+        let continuations = items.compactMap { item -> ContinuationItem? in
+          guard let rc = item.continuations,
+            let correct = item.choices.firstIndex(where: { $0.label == item.answer })
+          else { return ContinuationItem(item) }
+          let context = (task.prompt == .fewShot ? rc.fewshot ?? "" : "") + rc.query
+          return ContinuationItem(id: item.id, context: context, continuations: rc.texts, correct: correct)
+        }
+        let verdicts = try await perplexity.score(continuations)
+        let perItemMs = Date().timeIntervalSince(started) * 1000 / Double(max(1, continuations.count))
+        for (rc, correct) in zip(continuations, verdicts) {
+          guard let item = items.first(where: { $0.id == rc.id }) else { continue }
+          try onAnswer(
+            ScoredAnswer(
+              method: method.rawValue, itemId: item.id, category: item.category,
+              promptHash: StableHash.hex(rc.context + "\u{1F}" + rc.continuations.joined(separator: "\u{1E}")),
+              response: "llama-perplexity acc_norm: the \(correct ? "right" : "wrong") continuation was most likely",
+              extracted: nil, expected: item.answer, correct: correct, latencyMs: perItemMs))
+        }
+      }
+    }
+  }
+
+  func runExactAnswers(_ items: [ExactAnswerItem], onAnswer: (ScoredAnswer) throws -> Void) async throws {
+    let scorer = try ExactAnswerScorer(scoringKind())
+    for item in items {
+      try Task.checkCancellation()
+      let prompt = (task.prompt == .fewShot ? item.fewshot ?? "" : "") + "Question: \(item.question)\nAnswer:"
+      let (trace, hash) = try await generate(prompt, defaultStop: ["Question:", "\n\n"], itemStop: nil)
+      let score = try scorer.score(content: trace.text, reasoningContent: trace.reasoningText, expected: item.answer)
+      let split = ThinkingSplit(content: trace.text, reasoningContent: trace.reasoningText)
+      try onAnswer(
+        ScoredAnswer(
+          method: "exact", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
+          thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: score.extracted,
+          expected: item.answer, correct: score.correct, latencyMs: Self.latencyMs(trace)))
+    }
+  }
+
+  func runCode(_ items: [CodeItem], onAnswer: (ScoredAnswer) throws -> Void) async throws {
+    for item in items {
+      try Task.checkCancellation()
+      let prompt = (task.prompt == .fewShot ? item.fewshot ?? "" : "") + item.prompt
+      let (trace, hash) = try await generate(prompt, defaultStop: [], itemStop: item.stop)
+      let split = ThinkingSplit(content: trace.text, reasoningContent: trace.reasoningText)
+      let outcome = try await sandbox.run(SandboxProgram(source: item.programText(reply: split.answer)))
+      try onAnswer(
+        ScoredAnswer(
+          method: "code", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
+          thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: nil, expected: "tests pass",
+          correct: outcome.passed, failureKind: Self.failureKind(outcome.kind), latencyMs: Self.latencyMs(trace)))
+    }
+  }
+
+  /// One generation through the task's route; the task's `stop` wins over the item's and the kind's default.
+  private func generate(
+    _ prompt: String, defaultStop: [String], itemStop: [String]?
+  ) async throws -> (GenerationTrace, String) {
+    switch task.format {
+    case .chat:
+      let messages = [ChatMessage(role: "user", content: prompt)]
+      let trace = try await client.streamChat(
+        ChatRequest(
+          messages: messages, maxTokens: task.maxTokens, temperature: sampling.temperature, seed: sampling.seed,
+          topP: sampling.topP))
+      return (trace, StableHash.hex("user\u{1F}" + prompt))
+    case .completion:
+      var request = CompletionRequest(
+        prompt: .text(prompt), maxTokens: task.maxTokens, ignoreEOS: false, cachePrompt: true, seed: sampling.seed,
+        temperature: sampling.temperature, stop: task.stop ?? itemStop ?? defaultStop)
+      request.topP = sampling.topP
+      return (try await client.streamCompletion(request), StableHash.hex(prompt))
+    }
+  }
+
+  private func scoringKind() throws -> ScoringKind {
+    switch task.scoring ?? .numeric {
+    case .numeric: return .numeric
+    case .normalized: return .normalizedText
+    case .regex(let pattern): return .regex(pattern: pattern)
+    case .jsonSchema(let path):
+      guard let data = FileManager.default.contents(atPath: path),
+        let schema = JSONValue.parse(String(decoding: data, as: UTF8.self))
+      else { throw TaskExecutionError.unreadableSchema(task: task.name, path: path) }
+      return .jsonSchema(schema: schema)
+    }
+  }
+
+  static func latencyMs(_ trace: GenerationTrace) -> Double {
+    max(0, Double((trace.tokenTimesNanos.last ?? trace.requestStartNanos) &- trace.requestStartNanos) / 1e6)
+  }
+
+  static func failureKind(_ kind: SandboxOutcomeKind) -> String {
+    switch kind {
+    case .passed: "passed"
+    case .syntaxError: "syntax"
+    case .assertionFailed: "assertion"
+    case .timeout: "timeout"
+    case .memoryExceeded: "memory"
+    case .crashed: "crash"
+    }
+  }
+}
+
+enum TaskExecutionError: Error, CustomStringConvertible {
+  case unreadableSchema(task: String, path: String)
+
+  var description: String {
+    switch self {
+    case .unreadableSchema(let task, let path):
+      "task \(task): the JSON schema \(path) is missing or not JSON; fix `scoring.schema` in tasks/\(task).yaml"
+    }
+  }
+}
