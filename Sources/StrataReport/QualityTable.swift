@@ -20,8 +20,11 @@ public struct QualityRow: Sendable, Hashable, Codable {
   /// McNemar exact test against the first cell with the same task and method, on the items both answered.
   public var versus: String?
   public var mcnemar: McNemarTest?
-  /// Sum of the items' latencies: the time the server spent answering.
+  /// Wall-clock time the cell took to answer these items (runs before task
+  /// timings were stored: the sum of the items' latencies).
   public var evalSeconds: Double
+  /// Items in flight at once (the server's slots, `-np`); nil for older runs.
+  public var concurrency: Int? = nil
 }
 
 public enum QualityBuilder {
@@ -35,6 +38,9 @@ public enum QualityBuilder {
         (cell.hash, [cell.engine, cell.model, cell.quant, cell.variant].filter { !$0.isEmpty }.joined(separator: " "))
       })
     let results = try store.taskResults(runId: runId)
+    let timings = Dictionary(
+      try store.taskRuns(runId: runId).map { ("\($0.cellHash)\u{1F}\($0.task)\u{1F}\($0.method)", $0) },
+      uniquingKeysWith: { first, _ in first })
     struct Key: Hashable {
       var cell: String
       var task: String
@@ -79,7 +85,11 @@ public enum QualityBuilder {
         accuracy: Proportion(successes: answers.filter(\.correct).count, trials: answers.count),
         ece: calibrated ? try? Calibration.expectedCalibrationErrorInterval(outcomes, seed: 1) : nil,
         brier: calibrated ? try? BrierScore.binary(outcomes) : nil, versus: versus, mcnemar: test,
-        evalSeconds: answers.map(\.latencyMs).reduce(0, +) / 1000)
+        evalSeconds: key.category == nil
+          ? timings["\(key.cell)\u{1F}\(key.task)\u{1F}\(key.method)"]?.wallSeconds
+            ?? answers.map(\.latencyMs).reduce(0, +) / 1000
+          : answers.map(\.latencyMs).reduce(0, +) / 1000,
+        concurrency: timings["\(key.cell)\u{1F}\(key.task)\u{1F}\(key.method)"]?.concurrency)
     }
     return rows.sorted {
       ((order[$0.cell] ?? 0), $0.task, $0.method, $0.category ?? "")
@@ -94,7 +104,7 @@ public enum QualityRenderer {
     let byCategory = rows.contains { $0.category != nil }
     let headers =
       ["cell", "task", "method"] + (byCategory ? ["category"] : [])
-      + ["accuracy", "ECE [95% bootstrap]", "Brier", "vs first cell (McNemar)", "eval s"]
+      + ["accuracy", "ECE [95% bootstrap]", "Brier", "vs first cell (McNemar)", "eval s (at once)"]
     let table = rows.map { row -> [String] in
       let accuracy =
         "\(format2(row.accuracy.value)) [\(format2(row.accuracy.lower))–\(format2(row.accuracy.upper))] n=\(row.accuracy.trials)"
@@ -103,7 +113,10 @@ public enum QualityRenderer {
       let paired =
         row.mcnemar.map { "b=\($0.b) c=\($0.c) p=\(formatP($0.pValue))" } ?? (row.versus == nil ? "(baseline)" : "-")
       return [row.label, row.task, row.method] + (byCategory ? [row.category ?? "-"] : [])
-        + [accuracy, ece, brier, paired, String(format: "%.1f", row.evalSeconds)]
+        + [
+          accuracy, ece, brier, paired,
+          String(format: "%.1f", row.evalSeconds) + (row.concurrency.map { " (\($0))" } ?? ""),
+        ]
     }
     switch format {
     case .json:
@@ -147,7 +160,8 @@ public enum QualityRenderer {
     accuracy: share right, 95% Wilson interval, n items. ECE: expected calibration error of the model's confidence \
     (10 equal-width bins), 95% bootstrap interval (1000 resamples, seed 1); Brier: mean (confidence − right)²; \
     both only where the method gives a confidence (letter_likelihood). McNemar: exact test on the items both \
-    cells answered; b = right only in the first cell, c = right only in this one.
+    cells answered; b = right only in the first cell, c = right only in this one. eval s: wall clock for the \
+    items, with how many were in flight at once (-np); per category, the sum of item latencies.
 
     """
 

@@ -189,28 +189,48 @@ public struct Sweep: Sendable {
             engine: server.launch.engine, modelPath: server.launch.modelPath,
             flagArguments: server.launch.flagArguments, environment: context.environment),
           sandbox: task.kind == .code
-            ? try await CodeSandbox(hostEnvironment: context.environment).prepared() : CodeSandbox())
+            ? try await CodeSandbox(hostEnvironment: context.environment).prepared() : CodeSandbox(),
+          concurrency: slots(cell))
         var asked = 0
         func store(_ answer: ScoredAnswer, of total: Int) throws {
           asked += 1
           context.progress(.taskItem(task: task.name, index: asked, of: total, correct: answer.correct))
           try self.store.insert(answer.record(runId: runId, cellHash: cell.id, task: task.name))
         }
+        /// Runs one way of answering and stores its wall time beside its item count.
+        func timed(_ method: String, items: Int, _ body: () async throws -> Void) async throws {
+          let started = MonotonicClock.seconds()
+          try await body()
+          try self.store.insert(
+            TaskRunRecord(
+              runId: runId, cellHash: cell.id, task: task.name, method: method, items: items,
+              concurrency: execution.concurrency, wallSeconds: MonotonicClock.seconds() - started))
+        }
         switch task.kind {
         case .multipleChoice:
           let chosen = ItemSelection.select(
             try items.items(MultipleChoiceItem.self, for: task), limit: limit, seed: task.seed,
             byCategory: task.categories)
-          try await execution.runMultipleChoice(chosen) { try store($0, of: chosen.count * task.methods.count) }
+          for method in task.methods {
+            try await timed(method.rawValue, items: chosen.count) {
+              try await execution.runMultipleChoice(chosen, method: method) {
+                try store($0, of: chosen.count * task.methods.count)
+              }
+            }
+          }
         case .exactAnswer:
           let chosen = ItemSelection.select(
             try items.items(ExactAnswerItem.self, for: task), limit: limit, seed: task.seed,
             byCategory: task.categories)
-          try await execution.runExactAnswers(chosen) { try store($0, of: chosen.count) }
+          try await timed("exact", items: chosen.count) {
+            try await execution.runExactAnswers(chosen) { try store($0, of: chosen.count) }
+          }
         case .code:
           let chosen = ItemSelection.select(
             try items.items(CodeItem.self, for: task), limit: limit, seed: task.seed, byCategory: task.categories)
-          try await execution.runCode(chosen) { try store($0, of: chosen.count) }
+          try await timed("code", items: chosen.count) {
+            try await execution.runCode(chosen) { try store($0, of: chosen.count) }
+          }
         }
       }
       try store.updateCell(runId: runId, hash: cell.id, status: "done", finishedAt: context.wallClock())
@@ -345,6 +365,12 @@ public struct Sweep: Sendable {
     case .int(let value): Double(value)
     default: 0
     }
+  }
+
+  /// The server's slots (`-np`), which is how many task items go out at once.
+  private func slots(_ cell: Cell) -> Int {
+    if case .int(let value) = cell.flags[.parallel] { return max(1, value) }
+    return 1
   }
 
   /// nil leaves llama-server's default top-p when the matrix has no top_p axis.

@@ -51,15 +51,18 @@ struct TaskExecution: Sendable {
   /// The cell's own llama-perplexity, for continuation likelihood.
   var perplexity: PerplexityRunner
   var sandbox: CodeSandbox
+  /// Items in flight at once: the cell's `-np` (server slots).
+  var concurrency: Int = 1
 
   func runMultipleChoice(
-    _ items: [MultipleChoiceItem], onAnswer: (ScoredAnswer) throws -> Void
+    _ items: [MultipleChoiceItem], method: ChoiceMethod, onAnswer: (ScoredAnswer) throws -> Void
   ) async throws {
-    for method in task.methods {
+    do {
       switch method {
       case .generative:
         try await TaskRunner(client: client).run(
-          task, items: items, temperature: sampling.temperature, seed: sampling.seed, topP: sampling.topP
+          task, items: items, temperature: sampling.temperature, seed: sampling.seed, topP: sampling.topP,
+          concurrency: concurrency
         ) { outcome in
           let split = ThinkingSplit(content: outcome.response)
           try onAnswer(
@@ -70,21 +73,23 @@ struct TaskExecution: Sendable {
               expected: outcome.item.answer, correct: outcome.score.correct, latencyMs: outcome.latencyMs))
         }
       case .letterLikelihood:
-        for item in items {
-          try Task.checkCancellation()
+        let task = self.task
+        let client = self.client
+        try await BoundedConcurrency.forEach(items, limit: concurrency) { item in
           let started = Date()
           let answer = try await LetterLikelihood.ask(item, style: task.prompt, client: client)
           let prompt = MultipleChoicePrompt.completionText(for: item, style: task.prompt)
           let shown = item.choices.map {
             "P(\($0.label))=\(String(format: "%.3f", answer.distribution[$0.label] ?? 0))"
           }
-          try onAnswer(
-            ScoredAnswer(
-              method: method.rawValue, itemId: item.id, category: item.category, promptHash: StableHash.hex(prompt),
-              response: shown.joined(separator: " ") + String(format: " (letter mass %.3f)", answer.letterMass),
-              extracted: answer.chosen, expected: item.answer, correct: answer.chosen == item.answer,
-              confidence: answer.confidence, probabilities: answer.distribution,
-              latencyMs: Date().timeIntervalSince(started) * 1000))
+          return ScoredAnswer(
+            method: method.rawValue, itemId: item.id, category: item.category, promptHash: StableHash.hex(prompt),
+            response: shown.joined(separator: " ") + String(format: " (letter mass %.3f)", answer.letterMass),
+            extracted: answer.chosen, expected: item.answer, correct: answer.chosen == item.answer,
+            confidence: answer.confidence, probabilities: answer.distribution,
+            latencyMs: Date().timeIntervalSince(started) * 1000)
+        } onResult: {
+          try onAnswer($0)
         }
       case .continuationLikelihood:
         let started = Date()
@@ -112,32 +117,32 @@ struct TaskExecution: Sendable {
 
   func runExactAnswers(_ items: [ExactAnswerItem], onAnswer: (ScoredAnswer) throws -> Void) async throws {
     let scorer = try ExactAnswerScorer(scoringKind())
-    for item in items {
-      try Task.checkCancellation()
+    try await BoundedConcurrency.forEach(items, limit: concurrency) { [self] item in
       let prompt = (task.prompt == .fewShot ? item.fewshot ?? "" : "") + "Question: \(item.question)\nAnswer:"
       let (trace, hash) = try await generate(prompt, defaultStop: ["Question:", "\n\n"], itemStop: nil)
       let score = try scorer.score(content: trace.text, reasoningContent: trace.reasoningText, expected: item.answer)
       let split = ThinkingSplit(content: trace.text, reasoningContent: trace.reasoningText)
-      try onAnswer(
-        ScoredAnswer(
-          method: "exact", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
-          thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: score.extracted,
-          expected: item.answer, correct: score.correct, latencyMs: Self.latencyMs(trace)))
+      return ScoredAnswer(
+        method: "exact", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
+        thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: score.extracted,
+        expected: item.answer, correct: score.correct, latencyMs: Self.latencyMs(trace))
+    } onResult: {
+      try onAnswer($0)
     }
   }
 
   func runCode(_ items: [CodeItem], onAnswer: (ScoredAnswer) throws -> Void) async throws {
-    for item in items {
-      try Task.checkCancellation()
+    try await BoundedConcurrency.forEach(items, limit: concurrency) { [self] item in
       let prompt = (task.prompt == .fewShot ? item.fewshot ?? "" : "") + item.prompt
       let (trace, hash) = try await generate(prompt, defaultStop: [], itemStop: item.stop)
       let split = ThinkingSplit(content: trace.text, reasoningContent: trace.reasoningText)
       let outcome = try await sandbox.run(SandboxProgram(source: item.programText(reply: split.answer)))
-      try onAnswer(
-        ScoredAnswer(
-          method: "code", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
-          thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: nil, expected: "tests pass",
-          correct: outcome.passed, failureKind: Self.failureKind(outcome.kind), latencyMs: Self.latencyMs(trace)))
+      return ScoredAnswer(
+        method: "code", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
+        thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: nil, expected: "tests pass",
+        correct: outcome.passed, failureKind: Self.failureKind(outcome.kind), latencyMs: Self.latencyMs(trace))
+    } onResult: {
+      try onAnswer($0)
     }
   }
 

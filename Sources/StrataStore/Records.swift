@@ -209,6 +209,30 @@ public struct TaskResultRecord: Codable, Sendable, FetchableRecord, PersistableR
   }
 }
 
+/// How long a cell took to answer one task one way (wall clock), and with how many items in flight.
+public struct TaskRunRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
+  public static let databaseTableName = "task_run"
+  public var runId: String
+  public var cellHash: String
+  public var task: String
+  public var method: String
+  public var items: Int
+  public var concurrency: Int
+  public var wallSeconds: Double
+
+  public init(
+    runId: String, cellHash: String, task: String, method: String, items: Int, concurrency: Int, wallSeconds: Double
+  ) {
+    self.runId = runId
+    self.cellHash = cellHash
+    self.task = task
+    self.method = method
+    self.items = items
+    self.concurrency = concurrency
+    self.wallSeconds = wallSeconds
+  }
+}
+
 /// One tick of the sampling loop for one server: the process and every device, as read.
 public struct TelemetrySampleRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
   public static let databaseTableName = "telemetry_sample"

@@ -123,6 +123,14 @@ public final class ResultStore: Sendable {
     try write("insert perf repetition") { try repetition.insert($0) }
   }
 
+  public func insert(_ timing: TaskRunRecord) throws(StoreError) {
+    try write("insert task timing") { try timing.insert($0, onConflict: .replace) }
+  }
+
+  public func taskRuns(runId: String) throws(StoreError) -> [TaskRunRecord] {
+    try read("read task timings") { try TaskRunRecord.filter(Column("runId") == runId).fetchAll($0) }
+  }
+
   public func insert(_ result: TaskResultRecord) throws(StoreError) {
     try write("insert task result") { try result.insert($0) }
   }

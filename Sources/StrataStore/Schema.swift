@@ -119,7 +119,9 @@ enum Schema {
     }
     // SQLite cannot change a primary key in place: the table is rebuilt with the
     // method in its key, and every earlier row is kept as a generative answer.
-    migrator.registerMigration("v4: task results per scoring method, with confidence, thinking and failure kind") {
+    migrator.registerMigration(
+      "v4: task results per scoring method, with confidence, thinking and failure kind; task timings"
+    ) {
       db in
       try db.create(table: "task_result_v4") { t in
         t.column("runId", .text).notNull()
@@ -150,6 +152,18 @@ enum Schema {
           """)
       try db.drop(table: "task_result")
       try db.rename(table: "task_result_v4", to: "task_result")
+      // How long each cell took to answer each task one way, wall clock, and how many at once.
+      try db.create(table: "task_run") { t in
+        t.column("runId", .text).notNull()
+        t.column("cellHash", .text).notNull()
+        t.column("task", .text).notNull()
+        t.column("method", .text).notNull()
+        t.column("items", .integer).notNull()
+        t.column("concurrency", .integer).notNull()
+        t.column("wallSeconds", .double).notNull()
+        t.primaryKey(["runId", "cellHash", "task", "method"])
+        t.foreignKey(["runId", "cellHash"], references: "cell", onDelete: .cascade)
+      }
     }
     return migrator
   }

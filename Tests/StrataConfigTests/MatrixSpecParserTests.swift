@@ -49,6 +49,13 @@ struct MatrixSpecParserTests {
     #expect(pair.axes.sampling[.temperature] == [.double(0.7)])
   }
 
+  @Test func parallelSlotsAreALoadTimeFlag() throws {
+    let spec = try MatrixSpecParser.parse(
+      yaml: "axes: {engine: cpu, model: m, args: {parallel: [1, 4]}}\n", file: "matrix.yaml")
+    #expect(spec.axes.flags[.parallel] == [.int(1), .int(4)])
+    #expect(ServerFlag.parallel.arguments(for: .int(4)) == ["-np", "4"])
+  }
+
   @Test func unknownPresetAndOutOfRangeTopP() {
     let errors = TestSupport.errors { () throws(ConfigErrors) in
       _ = try MatrixSpecParser.parse(

@@ -33,6 +33,8 @@ enum AxisRules {
     switch flag {
     case .batch, .ubatch, .threads, .ctx:
       return reader.int(node, what, range: 1...Int.max).map(AxisValue.int)
+    case .parallel:
+      return reader.int(node, what, range: 1...256).map(AxisValue.int)
     case .ngl:
       return reader.int(node, what, range: 0...Int.max).map(AxisValue.int)
     case .ctk:

@@ -7,13 +7,16 @@ public enum ServerFlag: String, Sendable, Hashable, CaseIterable {
   case batch, ubatch, threads, ctk
   case flashAttn = "flash_attn"
   case ngl, ctx
+  /// `-np`: server slots. Task items are then sent this many at a time (performance
+  /// scenarios stay single-stream); 1 when the matrix has no such axis.
+  case parallel
 
   /// The KV-cache types llama-server accepts for `-ctk`/`-ctv`.
   public static let cacheTypes = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"]
 
   /// The command-line arguments for a value: batch → ["-b", v], ubatch → ["-ub", v], threads → ["-t", v],
   /// ctk → ["-ctk", v, "-ctv", v], flash_attn → ["-fa", v] where bool true/false map to on/off,
-  /// ngl → ["-ngl", v], ctx → ["-c", v].
+  /// ngl → ["-ngl", v], ctx → ["-c", v], parallel → ["-np", v].
   ///
   /// `v` is the value's canonical text; the value is not validated here.
   public func arguments(for value: AxisValue) -> [String] {
@@ -28,6 +31,7 @@ public enum ServerFlag: String, Sendable, Hashable, CaseIterable {
       return ["-fa", text]
     case .ngl: return ["-ngl", text]
     case .ctx: return ["-c", text]
+    case .parallel: return ["-np", text]
     }
   }
 }

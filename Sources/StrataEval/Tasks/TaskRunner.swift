@@ -17,21 +17,22 @@ public struct TaskRunner: Sendable {
 
   public init(client: LlamaServerClient) { self.client = client }
 
-  /// Asks every item; `onItem` runs as each answer arrives (to store it at once).
+  /// Asks every item, `concurrency` at a time (the server's slots); `onItem`
+  /// runs as each answer arrives (to store it at once), in arrival order.
   public func run(
     _ task: TaskSpec, items: [MultipleChoiceItem], temperature: Double = 0, seed: UInt64 = 42, topP: Double? = nil,
-    onItem: (ItemOutcome) throws -> Void
+    concurrency: Int = 1, onItem: (ItemOutcome) throws -> Void
   ) async throws {
-    for item in items {
-      try Task.checkCancellation()
+    try await BoundedConcurrency.forEach(items, limit: concurrency) { item in
       let (trace, promptHash) = try await ask(item, task: task, temperature: temperature, seed: seed, topP: topP)
       let latency =
         Double(trace.tokenTimesNanos.last ?? trace.requestStartNanos) / 1e6
         - Double(trace.requestStartNanos) / 1e6
-      try onItem(
-        ItemOutcome(
-          item: item, promptHash: promptHash, response: trace.text, score: item.score(reply: trace.text),
-          latencyMs: max(0, latency)))
+      return ItemOutcome(
+        item: item, promptHash: promptHash, response: trace.text, score: item.score(reply: trace.text),
+        latencyMs: max(0, latency))
+    } onResult: {
+      try onItem($0)
     }
   }
 
