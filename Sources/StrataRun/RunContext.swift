@@ -25,6 +25,8 @@ public struct RunContext: Sendable {
   public var telemetryRateHz: Double
   /// Crash notes for server processes, read by `strata gc`; nil keeps none.
   public var leases: LeaseBook?
+  /// `strata run --limit`: items per task for every task, over the matrix's and the task files' limits.
+  public var itemLimit: Int? = nil
   /// How often the samples of a running server are written to the store.
   public var telemetryFlushSeconds: Double
 

@@ -181,7 +181,7 @@ public struct Sweep: Sendable {
       }
       for selection in cellPlan.tasks {
         guard let task = project.tasks[selection.name] else { continue }
-        let limit = selection.limit ?? task.limit
+        let limit = context.itemLimit ?? selection.limit ?? task.limit
         let execution = TaskExecution(
           task: task, client: server.client,
           sampling: SamplingSettings(temperature: temperature(cell), seed: seedValue(cell), topP: topP(cell)),

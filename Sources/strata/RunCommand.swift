@@ -42,6 +42,9 @@ struct RunCommand: AsyncParsableCommand {
   )
   var strict = false
 
+  @Option(help: "Items per task for every task (overrides the matrix's and the task files' limits).")
+  var limit: Int?
+
   @Option(help: "Table format printed at the end: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
   var format: ReportFormat = .table
 
@@ -68,7 +71,7 @@ struct RunCommand: AsyncParsableCommand {
     for status in samplers.statuses where !status.available {
       terminal.note("telemetry: \(status.sampler) not used: \(status.reason ?? "unavailable")")
     }
-    let context = RunContext(
+    var context = RunContext(
       environment: environment, logDirectory: logDirectory, registry: registry,
       progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout, deviceSamplers: samplers.available,
       samplerStatuses: samplers.statuses, telemetryRateHz: telemetryRate,
@@ -85,6 +88,13 @@ struct RunCommand: AsyncParsableCommand {
     }
     plan = plan.skipping(
       engines: Dictionary(uniqueKeysWithValues: unavailable.map { ($0.engine, $0.reason ?? "unavailable") }))
+    if let limit {
+      guard limit > 0 else {
+        printError("--limit must be at least 1, found \(limit)")
+        throw ExitCode(2)
+      }
+      context.itemLimit = limit
+    }
     let sweep = Sweep(
       project: project, plan: plan, store: store, context: context, strataVersion: Strata.version,
       engineReports: reports)

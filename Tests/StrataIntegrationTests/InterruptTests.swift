@@ -237,6 +237,7 @@ struct UnavailableEngineTests {
           model: [smollm2-135m]
           args: {threads: [2]}
         scenarios: [pp16-tg4]
+        tasks: [{name: arc_challenge, limit: 4}]
         """)
     try "name: rocm\nbackend: rocm\nbinary: \(dir)/missing/llama-server\n".write(
       toFile: "\(dir)/engines/rocm.yaml", atomically: true, encoding: .utf8)
@@ -251,7 +252,7 @@ struct UnavailableEngineTests {
       #expect(try ResultStore(path: "\(dir)/strata.sqlite").runs().isEmpty, "--strict starts no run")
     }
 
-    let lenient = try StrataRun(project: dir, stateDir: "\(dir)/state")
+    let lenient = try StrataRun(project: dir, stateDir: "\(dir)/state", extra: ["--limit", "2"])
     lenient.process.waitUntilExit()
     #expect(lenient.process.terminationStatus == 0, "\(lenient.output)")
     let store = try ResultStore(path: "\(dir)/strata.sqlite")
@@ -260,6 +261,7 @@ struct UnavailableEngineTests {
     #expect(cells.filter { $0.engine == "cpu" }.map(\.status) == ["done"])
     #expect(cells.filter { $0.engine == "rocm" }.map(\.status) == ["skipped"])
     #expect(cells.first { $0.engine == "rocm" }?.failure == "engine rocm unavailable: \(reason)")
+    #expect(try store.taskResults(runId: run.id).count == 2, "--limit 2 wins over the matrix's limit of 4")
     // The run records every engine's identity, the unavailable one with its reason.
     let engines = try JSONSerialization.jsonObject(with: Data(run.enginesJSON.utf8)) as? [String: [String: Any]]
     #expect(engines?["rocm"]?["available"] as? Bool == false)
