@@ -212,10 +212,17 @@ public struct Sweep: Sendable {
             try items.items(MultipleChoiceItem.self, for: task), limit: limit, seed: task.seed,
             byCategory: task.categories)
           for method in task.methods {
-            try await timed(method.rawValue, items: chosen.count) {
-              try await execution.runMultipleChoice(chosen, method: method) {
-                try store($0, of: chosen.count * task.methods.count)
+            do {
+              try await timed(method.rawValue, items: chosen.count) {
+                try await execution.runMultipleChoice(chosen, method: method) {
+                  try store($0, of: chosen.count * task.methods.count)
+                }
               }
+            } catch let error as ContinuationScoringError {
+              // One way of scoring that this engine cannot do (a container has no
+              // llama-perplexity) must not cost the cell its other answers.
+              guard case .noPerplexityBinary = error else { throw error }
+              context.progress(.warning("\(task.name) \(method.rawValue) skipped for \(cell.engine): \(error)"))
             }
           }
         case .exactAnswer:
