@@ -31,6 +31,10 @@ struct NumericAnswerTests {
       ("1,000,000 people", "1000000", .lastNumber),
       ("The temperature fell to −4 degrees", "-4", .lastNumber),
       ("pages 10-12", "12", .lastNumber),
+      // A spaced minus is subtraction, never the sign of the next number (found by the lm-eval cross-check).
+      ("So 232 - 54 - 23", "23", .lastNumber),
+      ("It costs $ 5", "5", .lastNumber),
+      ("The change is -3 dollars", "-3", .lastNumber),
       ("It grew by 50%.", "50", .lastNumber),
       ("The answer is 42.0", "42", .answerPhrase),
     ])

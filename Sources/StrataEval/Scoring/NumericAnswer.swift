@@ -50,13 +50,15 @@ public struct NumericAnswer: Sendable, Hashable {
 /// digits with optional comma thousands separators ("1,234"), and an optional
 /// decimal part. Units after it ("18 dollars", "5 km", "50%") are ignored; a trailing
 /// sentence full stop is not a decimal point. A hyphen between two numbers
-/// ("10-12") is a range, not a sign. Not understood: words ("twelve"), fractions
+/// ("10-12") is a range, not a sign, and a sign is never separated from its digits
+/// ("232 - 54 - 23" ends in 23, not −23; only a currency sign may have a space after
+/// it, "$ 5"). Not understood: words ("twelve"), fractions
 /// ("3/4" reads as 3 and 4), scientific notation, and decimal commas ("3,5").
 public enum NumericAnswerExtractor {
   /// One number; group 1 is all of it. Not glued to a preceding letter, digit or
   /// point, so "v2", "x3" and the middle of "1.2.3" are not numbers.
   static let number =
-    #"(?<![\p{L}\p{N}_.])([-+−]?[$€£¥]?\s?[-+−]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+))(?!\d)"#
+    #"(?<![\p{L}\p{N}_.])([-+−]?(?:[$€£¥]\s?)?[-+−]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+))(?!\d)"#
 
   static let rules: [(NumericAnswer.Source, NSRegularExpression)] = [
     (.gsm8kMarker, compile(#"####[\s*:]*"# + number)),
