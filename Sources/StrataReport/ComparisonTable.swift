@@ -19,9 +19,11 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   public var promptTPS: Summary?
   public var decodeTPS: Summary?
   public var clientDecodeTPS: Summary?
-  /// Share right when the cell answered one task one way; with several tasks or
-  /// scoring methods, pooling them would mean nothing: nil, and the quality table has each.
+  /// Share right on the cell's first task, scored its first way (pooling tasks or
+  /// methods would mean nothing); the quality table has every task and method.
   public var accuracy: Proportion?
+  /// "task/method" the accuracy is of.
+  public var accuracyWay: String? = nil
   /// How many (task, method) pairs the cell answered.
   public var scoredWays: Int = 0
   public var tasks: [String]
@@ -54,7 +56,10 @@ public enum ComparisonBuilder {
       let repetitions = perf[cell.hash] ?? []
       let scenario = repetitions.first?.scenario
       let primary = repetitions.filter { $0.scenario == scenario }
-      let answers = results[cell.hash] ?? []
+      let all = results[cell.hash] ?? []
+      // Results come in the order they were stored: the first is the matrix's first task and method.
+      let first = all.first.map { ($0.task, $0.method) }
+      let answers = all.filter { $0.task == first?.0 && $0.method == first?.1 }
       return ComparisonRow(
         cell: cell.hash, engine: cell.engine, model: cell.model, quant: cell.quant,
         axes: otherAxes(cell.assignmentJSON), status: cell.status, failure: cell.failure,
@@ -64,10 +69,10 @@ public enum ComparisonBuilder {
         promptTPS: Summary(primary.map(\.serverPromptTPS)),
         decodeTPS: Summary(primary.map(\.serverDecodeTPS)),
         clientDecodeTPS: Summary(primary.compactMap(\.clientDecodeTPS)),
-        accuracy: answers.isEmpty || Self.ways(answers) > 1
+        accuracy: answers.isEmpty
           ? nil : Proportion(successes: answers.filter(\.correct).count, trials: answers.count),
-        scoredWays: Self.ways(answers),
-        tasks: Array(Set(answers.map(\.task))).sorted(),
+        accuracyWay: first.map { "\($0.0)/\($0.1)" }, scoredWays: Self.ways(all),
+        tasks: Array(Set(all.map(\.task))).sorted(),
         peakRSSBytes: telemetry[cell.hash]?.peakRSSBytes, peakVRAMBytes: telemetry[cell.hash]?.peakVRAMBytes,
         meanVRAMBytes: telemetry[cell.hash]?.meanVRAMBytes, meanPowerWatts: telemetry[cell.hash]?.meanPowerWatts,
         energyJoules: telemetry[cell.hash]?.energyJoules,

@@ -66,6 +66,14 @@ public enum ReportRenderer {
     return format(value, digits: digits)
   }
 
+  /// Says which task and method the accuracy column is of when a cell was scored several ways.
+  static func accuracyLegend(_ rows: [ComparisonRow]) -> String {
+    let base = "accuracy: share of items answered correctly, 95% Wilson interval in brackets"
+    let ways = Set(rows.filter { $0.scoredWays > 1 }.compactMap(\.accuracyWay)).sorted()
+    guard !ways.isEmpty else { return base + "." }
+    return base + " — of \(ways.joined(separator: ", ")), each cell's first task and method; the quality table has all."
+  }
+
   static func meanSD(_ summary: Summary, digits: Int) -> String {
     "\(format(summary.mean, digits: digits)) ± \(format(summary.standardDeviation, digits: digits))"
   }
@@ -99,7 +107,7 @@ public enum ReportRenderer {
     lines += [
       "",
       "prompt and decode t/s: llama-server's own timings, mean ± sd over repetitions; decode is measured after the scenario's prompt (context depth = prompt tokens).",
-      "accuracy: share of items answered correctly, 95% Wilson interval in brackets.",
+      accuracyLegend(rows),
       "peak RSS: the server process's resident memory; peak and mean VRAM: device memory above the baseline before the server started.",
     ]
     let shown = Set(hardware.map(\.header))

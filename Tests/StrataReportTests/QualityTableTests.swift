@@ -71,4 +71,23 @@ struct QualityTableTests {
     #expect(table.contains("category"))
     #expect(table.contains("b=1 c=0 p=1.000"), "Mercury: only Q8_0 gets item 3 right")
   }
+
+  @Test func theComparisonTableShowsTheFirstTaskAndMethodAndSaysSo() throws {
+    let (store, path) = try store()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    // Stored after the letter-likelihood answers: a second way for cell c1.
+    for index in 0..<2 {
+      try store.insert(
+        TaskResultRecord(
+          runId: "r", cellHash: "c1", task: "arc", method: "generative", itemId: "i\(index + 1)", category: nil,
+          promptHash: "p", response: " B", extracted: "B", expected: "A", correct: false, latencyMs: 1))
+    }
+    let rows = try ComparisonBuilder.rows(store: store, runId: "r")
+    let first = try #require(rows.first { $0.cell == "c1" })
+    #expect(first.scoredWays == 2)
+    #expect(first.accuracyWay == "arc/letter_likelihood")
+    #expect(first.accuracy?.successes == 5 && first.accuracy?.trials == 6, "not pooled with the generative answers")
+    let table = ReportRenderer.render(rows, format: .table)
+    #expect(table.contains("— of arc/letter_likelihood, each cell's first task and method; the quality table has all."))
+  }
 }
