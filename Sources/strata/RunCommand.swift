@@ -67,6 +67,17 @@ struct RunCommand: AsyncParsableCommand {
     let terminal = ProgressLine(interactive: isatty(STDERR_FILENO) == 1)
     let logDirectory =
       logs ?? URL(fileURLWithPath: options.db).deletingLastPathComponent().appendingPathComponent("strata-logs").path
+    // A server a crashed strata left running takes CPU and memory from this run's
+    // measurements: say so before anything is measured.
+    let leftovers = await LeftoverCollector(
+      environment: environment, leases: LeaseBook.standard(environment: environment)
+    ).find().leftovers
+    if !leftovers.isEmpty {
+      terminal.note(
+        "warning: \(leftovers.count) server(s) left by a crashed strata are still running and will skew this run's figures; `strata gc` removes them:"
+      )
+      for leftover in leftovers { terminal.note("  \(leftover)") }
+    }
     let samplers = HostSamplers.detect()
     for status in samplers.statuses where !status.available {
       terminal.note("telemetry: \(status.sampler) not used: \(status.reason ?? "unavailable")")

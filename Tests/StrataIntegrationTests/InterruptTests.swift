@@ -216,6 +216,19 @@ struct ContainerCrashTests {
       #expect(await Podman.containers(label: "strata.owner=\(firstOwner)") == leftContainer, "SIGKILL left it behind")
       #expect(kill(servers[0], 0) == 0, "SIGKILL left the server process behind")
 
+      // A new run warns about them before it measures anything (and --strict then stops it:
+      // its only engine cannot run).
+      try "name: rocm\nbackend: rocm\nbinary: \(processDir)/missing/llama-server\n".write(
+        toFile: "\(processDir)/engines/rocm.yaml", atomically: true, encoding: .utf8)
+      try "axes: {engine: [rocm], model: [smollm2-135m]}\nscenarios: [pp16-tg4]\n".write(
+        toFile: "\(processDir)/strict.yaml", atomically: true, encoding: .utf8)
+      let warned = try StrataRun(
+        project: processDir, stateDir: state, extra: ["\(processDir)/strict.yaml", "--strict"])
+      await exited(warned.process)
+      #expect(warned.process.terminationStatus == 2)
+      #expect(warned.output.contains("server(s) left by a crashed strata are still running"), "\(warned.output)")
+      #expect(warned.output.contains("llama-server pid \(servers[0])"), "\(warned.output)")
+
       func gc() async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
