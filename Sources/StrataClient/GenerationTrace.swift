@@ -110,6 +110,12 @@ public struct GenerationTrace: Sendable {
   /// Why generation stopped. Native: `stop_type` ("eos", "word", "limit", "none");
   /// chat: `finish_reason` ("stop", "length", "tool_calls").
   public var finishReason: String?
+  /// Output chunks that were thinking (`reasoning_content`, or inside an inline
+  /// `<think>` block): llama-server streams one token per chunk, so this counts
+  /// thinking tokens.
+  public var thinkingChunks: Int = 0
+  /// Arrival of the last thinking chunk; thinking time runs from the request to it.
+  public var thinkingEndNanos: UInt64? = nil
 
   /// Creates a trace from its parts.
   public init(
@@ -126,6 +132,11 @@ public struct GenerationTrace: Sendable {
 }
 
 extension GenerationTrace {
+  /// Milliseconds from the request to the last thinking chunk; nil when the model did not think.
+  public var thinkingMs: Double? {
+    thinkingEndNanos.map { MonotonicClock.milliseconds(from: requestStartNanos, to: $0) }
+  }
+
   /// Time to first token, milliseconds: first output chunk's arrival − request start;
   /// nil when no output arrived.
   public var ttftMs: Double? {

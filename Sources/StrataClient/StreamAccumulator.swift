@@ -25,6 +25,13 @@ struct StreamAccumulator: Sendable {
   var serverError: (status: Int, message: String)?
   /// First chunk that could not be decoded, described.
   var decodingError: String?
+  /// Whether the native text so far has a `<think>` without its `</think>`.
+  private var insideThink = false
+
+  static func thinkIsOpen(_ text: String) -> Bool {
+    guard let open = text.range(of: "<think>", options: .backwards) else { return false }
+    return text.range(of: "</think>", range: open.upperBound..<text.endIndex) == nil
+  }
 
   init(flavor: Flavor, requestStartNanos: UInt64 = 0) {
     self.flavor = flavor
@@ -44,7 +51,14 @@ struct StreamAccumulator: Sendable {
         if !content.isEmpty || !(chunk.tokens ?? []).isEmpty {
           trace.tokenTimesNanos.append(event.receivedAtNanos)
         }
+        // Inline thinking: a chunk counts while a `<think>` is open, the closing one included.
+        let wasThinking = insideThink
         trace.text += content
+        insideThink = Self.thinkIsOpen(trace.text)
+        if wasThinking || insideThink || (content.contains("<think>") && !content.isEmpty) {
+          trace.thinkingChunks += 1
+          trace.thinkingEndNanos = event.receivedAtNanos
+        }
         if let timings = chunk.timings { trace.timings = timings }
         if chunk.stop == true, let stopType = chunk.stop_type { trace.finishReason = stopType }
       case .chat:
@@ -56,6 +70,10 @@ struct StreamAccumulator: Sendable {
           let reasoning = choice.delta?.reasoning_content ?? ""
           trace.text += content
           trace.reasoningText += reasoning
+          if !reasoning.isEmpty {
+            trace.thinkingChunks += 1
+            trace.thinkingEndNanos = event.receivedAtNanos
+          }
           carriedOutput = carriedOutput || !content.isEmpty || !reasoning.isEmpty
           if let reason = choice.finish_reason { trace.finishReason = reason }
         }

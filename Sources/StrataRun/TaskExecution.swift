@@ -20,16 +20,21 @@ struct ScoredAnswer: Sendable {
   var probabilities: [String: Double]?
   var failureKind: String?
   var latencyMs: Double
+  var thinkingTokens: Int? = nil
+  var thinkingMs: Double? = nil
 
   func record(runId: String, cellHash: String, task: String) -> TaskResultRecord {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    return TaskResultRecord(
+    var record = TaskResultRecord(
       runId: runId, cellHash: cellHash, task: task, method: method, itemId: itemId, category: category,
       promptHash: promptHash, response: response, thinking: thinking, extracted: extracted, expected: expected,
       correct: correct, confidence: confidence,
       probabilitiesJSON: probabilities.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) },
       failureKind: failureKind, latencyMs: latencyMs)
+    record.thinkingTokens = thinkingTokens
+    record.thinkingMs = thinkingMs
+    return record
   }
 }
 
@@ -70,7 +75,8 @@ struct TaskExecution: Sendable {
               method: method.rawValue, itemId: outcome.item.id, category: outcome.item.category,
               promptHash: outcome.promptHash, response: outcome.response,
               thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: outcome.score.extracted,
-              expected: outcome.item.answer, correct: outcome.score.correct, latencyMs: outcome.latencyMs))
+              expected: outcome.item.answer, correct: outcome.score.correct, latencyMs: outcome.latencyMs,
+              thinkingTokens: outcome.thinkingTokens, thinkingMs: outcome.thinkingMs))
         }
       case .letterLikelihood:
         let task = self.task
@@ -125,7 +131,8 @@ struct TaskExecution: Sendable {
       return ScoredAnswer(
         method: "exact", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
         thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: score.extracted,
-        expected: item.answer, correct: score.correct, latencyMs: Self.latencyMs(trace))
+        expected: item.answer, correct: score.correct, latencyMs: Self.latencyMs(trace),
+        thinkingTokens: trace.thinkingChunks > 0 ? trace.thinkingChunks : nil, thinkingMs: trace.thinkingMs)
     } onResult: {
       try onAnswer($0)
     }
@@ -140,7 +147,8 @@ struct TaskExecution: Sendable {
       return ScoredAnswer(
         method: "code", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
         thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: nil, expected: "tests pass",
-        correct: outcome.passed, failureKind: Self.failureKind(outcome.kind), latencyMs: Self.latencyMs(trace))
+        correct: outcome.passed, failureKind: Self.failureKind(outcome.kind), latencyMs: Self.latencyMs(trace),
+        thinkingTokens: trace.thinkingChunks > 0 ? trace.thinkingChunks : nil, thinkingMs: trace.thinkingMs)
     } onResult: {
       try onAnswer($0)
     }

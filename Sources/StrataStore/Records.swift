@@ -173,6 +173,9 @@ public struct TaskResultRecord: Codable, Sendable, FetchableRecord, PersistableR
   public var response: String
   /// A thinking model's reasoning, kept apart from the answer; nil for others.
   public var thinking: String?
+  /// Tokens spent thinking, and milliseconds from the request to the end of the thinking.
+  public var thinkingTokens: Int? = nil
+  public var thinkingMs: Double? = nil
   public var extracted: String?
   public var expected: String
   public var correct: Bool

@@ -133,6 +133,8 @@ enum Schema {
         t.column("promptHash", .text).notNull()
         t.column("response", .text).notNull()
         t.column("thinking", .text)
+        t.column("thinkingTokens", .integer)
+        t.column("thinkingMs", .double)
         t.column("extracted", .text)
         t.column("expected", .text).notNull()
         t.column("correct", .boolean).notNull()

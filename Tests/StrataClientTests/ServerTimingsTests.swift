@@ -132,6 +132,28 @@ struct ServerTimingsTests {
     #expect(try JSONDecoder().decode(ServerProps.self, from: Data("{}".utf8)) == ServerProps())
   }
 
+  @Test("thinking tokens and time: an inline <think> block, and reasoning_content on the chat route")
+  func thinkingIsCountedApart() {
+    // Stand-in chunks in the shape llama-server streams them (one token per chunk).
+    let inline = ["<think>", "Two", " plus", " two", "</think>", " 4"].map {
+      "data: {\"content\":\"\($0)\",\"tokens\":[1],\"stop\":false}\n\n"
+    }.joined()
+    let native = accumulate(inline, flavor: .native).trace
+    #expect(native.thinkingChunks == 5, "the opener, three thoughts and the closer")
+    // Event i arrives at 1_000 + 10·i ms; the request started at 900 ms; the closer is event 4.
+    #expect(native.thinkingMs == 140)
+    let plain = accumulate(#"data: {"content":" B","tokens":[1],"stop":false}"# + "\n\n", flavor: .native).trace
+    #expect(plain.thinkingChunks == 0 && plain.thinkingMs == nil)
+    let chat = [
+      #"{"choices":[{"delta":{"reasoning_content":"Hmm"}}]}"#, #"{"choices":[{"delta":{"reasoning_content":" ok"}}]}"#,
+      #"{"choices":[{"delta":{"content":"B"}}]}"#,
+    ].map { "data: \($0)\n\n" }.joined()
+    let reasoning = accumulate(chat, flavor: .chat).trace
+    #expect(reasoning.thinkingChunks == 2)
+    #expect(reasoning.thinkingMs == 110)
+    #expect(reasoning.reasoningText == "Hmm ok" && reasoning.text == "B")
+  }
+
   @Test("request bodies use llama.cpp's field names")
   func requestBodies() throws {
     let completion = CompletionWire(

@@ -9,6 +9,9 @@ public struct ItemOutcome: Sendable, Hashable {
   public var response: String
   public var score: ItemScore
   public var latencyMs: Double
+  /// Thinking tokens and milliseconds to the end of the thinking; nil when the model did not think.
+  public var thinkingTokens: Int? = nil
+  public var thinkingMs: Double? = nil
 }
 
 /// Asks a task's items of a running server, one at a time, greedy by default.
@@ -30,7 +33,8 @@ public struct TaskRunner: Sendable {
         - Double(trace.requestStartNanos) / 1e6
       return ItemOutcome(
         item: item, promptHash: promptHash, response: trace.text, score: item.score(reply: trace.text),
-        latencyMs: max(0, latency))
+        latencyMs: max(0, latency), thinkingTokens: trace.thinkingChunks > 0 ? trace.thinkingChunks : nil,
+        thinkingMs: trace.thinkingMs)
     } onResult: {
       try onItem($0)
     }
