@@ -180,7 +180,11 @@ public struct Sweep: Sendable {
         }
       }
       for selection in cellPlan.tasks {
-        guard let task = project.tasks[selection.name] else { continue }
+        guard var task = project.tasks[selection.name] else { continue }
+        // A thinking model needs room to reason before its answer.
+        if let model = project.model(named: cell.model) {
+          task.maxTokens = model.generationBudget(taskMaxTokens: task.maxTokens)
+        }
         let limit = context.itemLimit ?? selection.limit ?? task.limit
         let execution = TaskExecution(
           task: task, client: server.client,

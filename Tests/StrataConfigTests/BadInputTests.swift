@@ -23,7 +23,7 @@ struct BadInputTests {
       label: "unknown key with did-you-mean", kind: .models,
       yaml: "models:\n  - name: qwen\n    repo_id: unsloth/Qwen3-0.6B-GGUF\n    quant_tag: [Q4_K_M]\n",
       message:
-        "unknown key 'quant_tag' in model 'qwen'; known keys: name, files, path, quant, repo_id, quant_tags, revision, provider, base_url, api_key_env, model",
+        "unknown key 'quant_tag' in model 'qwen'; known keys: name, thinking, thinking_budget, files, path, quant, repo_id, quant_tags, revision, provider, base_url, api_key_env, model",
       line: 4, column: 5, hint: "did you mean 'quant_tags'?"),
     BadInput(
       label: "unknown top-level matrix key", kind: .matrix,

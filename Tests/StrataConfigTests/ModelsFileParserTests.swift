@@ -33,6 +33,28 @@ struct ModelsFileParserTests {
     try ModelsFileParser.parse(yaml: yaml, file: "models.yaml", expander: TestSupport.expander)
   }
 
+  @Test func thinkingModelsGetRoomToReason() throws {
+    let file = try ModelsFileParser.parse(
+      yaml: """
+        models:
+          - {name: qwen3, path: /m/qwen3.Q4_K_M.gguf, thinking: true}
+          - {name: qwen3-short, path: /m/qwen3.Q8_0.gguf, thinking: true, thinking_budget: 512}
+          - {name: plain, path: /m/plain.Q8_0.gguf}
+        """, file: "models.yaml", expander: TestSupport.expander)
+    let qwen3 = try #require(file.model(named: "qwen3"))
+    #expect(qwen3.thinking && qwen3.thinkingBudget == nil)
+    #expect(qwen3.generationBudget(taskMaxTokens: 8) == 2048)
+    #expect(qwen3.generationBudget(taskMaxTokens: 4096) == 4096, "never less than the answer itself needs")
+    #expect(file.model(named: "qwen3-short")?.generationBudget(taskMaxTokens: 8) == 512)
+    #expect(file.model(named: "plain")?.generationBudget(taskMaxTokens: 8) == 8)
+    let errors = TestSupport.errors { () throws(ConfigErrors) in
+      _ = try ModelsFileParser.parse(
+        yaml: "models:\n  - {name: m, path: /m/x.Q8_0.gguf, thinking_budget: 100}\n", file: "models.yaml",
+        expander: TestSupport.expander)
+    }
+    #expect(errors.map(\.message) == ["thinking_budget is only used with thinking: true"])
+  }
+
   @Test func localFilesFormExpandsStrataCacheAndSortsQuants() throws {
     let model = try #require(try parsed().model(named: "smollm2-135m"))
     #expect(

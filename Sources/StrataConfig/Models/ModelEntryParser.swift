@@ -19,7 +19,9 @@ struct ModelEntryParser {
     ("Hugging Face", ["repo_id", "quant_tags", "revision"]),
     ("API", ["provider", "base_url", "api_key_env", "model"]),
   ]
-  static let knownKeys = ["name"] + forms.flatMap(\.keys)
+  /// Keys any form may carry.
+  static let commonKeys = ["name", "thinking", "thinking_budget"]
+  static let knownKeys = commonKeys + forms.flatMap(\.keys)
   static let providers = ["openai"]
 
   /// The spec, or nil after recording why not.
@@ -48,7 +50,20 @@ struct ModelEntryParser {
     case 2: source = huggingFace(fields)
     default: source = api(fields, modelName: nameText)
     }
-    return source.map { ModelSpec(name: nameText, source: $0, location: reader.location(of: entry)) }
+    var spec = source.map { ModelSpec(name: nameText, source: $0, location: reader.location(of: entry)) }
+    if let node = fields["thinking"], let thinking = reader.bool(node, "thinking") { spec?.thinking = thinking }
+    if let node = fields["thinking_budget"] {
+      if let budget = reader.int(node, "thinking_budget", range: 1...131_072) {
+        if spec?.thinking == true {
+          spec?.thinkingBudget = budget
+        } else {
+          reader.error(
+            "thinking_budget is only used with thinking: true", at: node,
+            hint: "add `thinking: true` for a model that reasons before it answers, or remove thinking_budget")
+        }
+      }
+    }
+    return spec
   }
 
   /// `model 'x'` when the entry has a readable name, else `models entry N`.

@@ -19,6 +19,19 @@ public struct ModelSpec: Sendable, Hashable {
   public var source: ModelSource
   /// Where the entry starts in `models.yaml`.
   public var location: SourceLocation
+  /// A model that reasons before it answers (`<think>…</think>` or `reasoning_content`).
+  public var thinking = false
+  /// Tokens a thinking model may spend per item, thinking and answer together; nil: 2048.
+  public var thinkingBudget: Int? = nil
+
+  /// The default token budget of a thinking model: room to reason, then answer.
+  public static let defaultThinkingBudget = 2048
+
+  /// The generation cap for an item of a task capped at `taskMaxTokens`: a thinking
+  /// model gets its budget on top of what the answer needs (at least), others the task's cap.
+  public func generationBudget(taskMaxTokens: Int) -> Int {
+    thinking ? max(taskMaxTokens, thinkingBudget ?? Self.defaultThinkingBudget) : taskMaxTokens
+  }
 
   /// Creates a spec; `location` defaults to an unknown place in `models.yaml`.
   public init(name: String, source: ModelSource, location: SourceLocation = SourceLocation(file: "models.yaml")) {
