@@ -28,7 +28,7 @@ struct ReportCommand: AsyncParsableCommand {
   var breakdown: Breakdown?
 
   enum Breakdown: String, ExpressibleByArgument, CaseIterable {
-    case category
+    case category, bin
   }
 
   func run() async throws {
@@ -53,6 +53,15 @@ struct ReportCommand: AsyncParsableCommand {
       guard runs.contains(where: { $0.id == runId }) else {
         printError("no run \(runId) in \(db); `strata report --list` shows the runs")
         throw ExitCode(2)
+      }
+      if breakdown == .bin {
+        let rows = try ReliabilityBuilder.rows(store: store, runId: runId)
+        guard !rows.isEmpty else {
+          printError("run \(runId) has no answers with a confidence (score a task with method: letter_likelihood)")
+          throw ExitCode(2)
+        }
+        print(ReliabilityBuilder.render(rows, format: format), terminator: "")
+        return
       }
       if breakdown == .category {
         let rows = try QualityBuilder.rows(store: store, runId: runId, byCategory: true)

@@ -90,4 +90,20 @@ struct QualityTableTests {
     let table = ReportRenderer.render(rows, format: .table)
     #expect(table.contains("— of arc/letter_likelihood, each cell's first task and method; the quality table has all."))
   }
+
+  @Test func reliabilityBinsAreTheDiagramsData() throws {
+    let (store, path) = try store()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let rows = try ReliabilityBuilder.rows(store: store, runId: "r")
+    #expect(rows.map(\.label) == ["cpu m Q8_0", "cpu m Q4_0"])
+    // Q8_0's confidences 0.9, 0.8, 0.7, 0.6, 0.95 (right) and 0.55 (wrong).
+    let bins = try #require(rows.first?.bins)
+    #expect(bins.map(\.count) == [0, 0, 0, 0, 0, 1, 1, 1, 1, 2])
+    #expect(bins[5].accuracy == 0 && bins[5].meanConfidence == 0.55)
+    #expect(bins[9].accuracy == 1 && abs((bins[9].meanConfidence ?? 0) - 0.925) < 1e-12)
+    let table = ReliabilityBuilder.render(rows, format: .table)
+    #expect(table.contains("cpu m Q8_0 · arc · letter_likelihood: ECE"))
+    #expect(table.contains("0.9–1.0      2      0.925      1.000"))
+    #expect(ReliabilityBuilder.render(rows, format: .csv).split(separator: "\n").count == 1 + 2 * 10)
+  }
 }

@@ -1,0 +1,82 @@
+import Foundation
+import StrataEval
+import StrataStore
+
+/// The data of a reliability diagram: for each cell, task and method that gives
+/// a confidence, the 10 equal-width confidence bins with their item count, mean
+/// confidence and accuracy (a well-calibrated model has accuracy ≈ confidence).
+public struct ReliabilityRow: Sendable, Hashable, Codable {
+  public var cell: String
+  public var label: String
+  public var task: String
+  public var method: String
+  public var bins: [CalibrationBin]
+  public var expectedCalibrationError: Double
+}
+
+public enum ReliabilityBuilder {
+  public static func rows(store: ResultStore, runId: String) throws(StoreError) -> [ReliabilityRow] {
+    let cells = try store.cells(runId: runId).filter { $0.status != "skipped" }
+    let results = try store.taskResults(runId: runId)
+    var rows: [ReliabilityRow] = []
+    for cell in cells {
+      let label = [cell.engine, cell.model, cell.quant, cell.variant].filter { !$0.isEmpty }.joined(separator: " ")
+      let mine = results.filter { $0.cellHash == cell.hash }
+      let ways = mine.reduce(into: [(String, String)]()) { ways, answer in
+        if !ways.contains(where: { $0 == (answer.task, answer.method) }) { ways.append((answer.task, answer.method)) }
+      }
+      for (task, method) in ways {
+        let answers = mine.filter { $0.task == task && $0.method == method }
+        let outcomes = answers.compactMap { answer in
+          answer.confidence.map { ConfidenceOutcome(confidence: min(1, max(0, $0)), correct: answer.correct) }
+        }
+        guard !outcomes.isEmpty, outcomes.count == answers.count,
+          let report = try? CalibrationReport(outcomes)
+        else { continue }
+        rows.append(
+          ReliabilityRow(
+            cell: cell.hash, label: label, task: task, method: method, bins: report.bins,
+            expectedCalibrationError: report.expectedCalibrationError))
+      }
+    }
+    return rows
+  }
+
+  public static func render(_ rows: [ReliabilityRow], format: ReportFormat) -> String {
+    switch format {
+    case .json:
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      return (try? encoder.encode(rows)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "[]\n"
+    case .csv:
+      var lines = ["cell,label,task,method,bin_low,bin_high,items,mean_confidence,accuracy"]
+      for row in rows {
+        for bin in row.bins {
+          lines.append(
+            [
+              row.cell, QualityRenderer.csvField(row.label), row.task, row.method, String(bin.lower), String(bin.upper),
+              String(bin.count), bin.meanConfidence.map { String($0) } ?? "", bin.accuracy.map { String($0) } ?? "",
+            ].joined(separator: ","))
+        }
+      }
+      return lines.joined(separator: "\n") + "\n"
+    case .table, .markdown:
+      var text = ""
+      for row in rows {
+        text +=
+          "\(row.label) · \(row.task) · \(row.method): ECE \(String(format: "%.3f", row.expectedCalibrationError))\n"
+        text += "  confidence   items  mean conf  accuracy\n"
+        for bin in row.bins {
+          let range = String(format: "%.1f–%.1f", bin.lower, bin.upper)
+          let mean = bin.meanConfidence.map { String(format: "%.3f", $0) } ?? "-"
+          let accuracy = bin.accuracy.map { String(format: "%.3f", $0) } ?? "-"
+          text +=
+            "  \(range.padding(toLength: 11, withPad: " ", startingAt: 0))  "
+            + "\(String(bin.count).padding(toLength: 5, withPad: " ", startingAt: 0))  "
+            + "\(mean.padding(toLength: 9, withPad: " ", startingAt: 0))  \(accuracy)\n"
+        }
+      }
+      return text
+    }
+  }
+}
