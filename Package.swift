@@ -47,7 +47,9 @@ let package = Package(
     .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StrataTelemetryTests", dependencies: ["StrataTelemetry"], resources: [.copy("Fixtures")]),
     .testTarget(name: "StrataMatrixTests", dependencies: ["StrataMatrix", "StrataConfig"]),
-    .testTarget(name: "StrataClientTests", dependencies: ["StrataClient"]),
+    // Shared by the test targets that start llama-server (a plain target: test targets cannot depend on each other).
+    .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
+    .testTarget(name: "StrataClientTests", dependencies: ["StrataClient", "StrataTestSupport"]),
     .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig"]),
     .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
@@ -58,7 +60,7 @@ let package = Package(
       name: "StrataIntegrationTests",
       dependencies: [
         "StrataRun", "StrataReport", "StrataStore", "StrataConfig", "StrataTelemetry", "StrataEngine", "StrataEval",
-        "StrataClient",
+        "StrataClient", "StrataTestSupport",
       ]),
   ],
   swiftLanguageModes: [.v6]

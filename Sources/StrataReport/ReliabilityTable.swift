@@ -17,11 +17,11 @@ public struct ReliabilityRow: Sendable, Hashable, Codable {
 public enum ReliabilityBuilder {
   public static func rows(store: ResultStore, runId: String) throws(StoreError) -> [ReliabilityRow] {
     let cells = try store.cells(runId: runId).filter { $0.status != "skipped" }
-    let results = try store.taskResults(runId: runId)
+    let results = Dictionary(grouping: try store.taskResults(runId: runId), by: \.cellHash)
     var rows: [ReliabilityRow] = []
     for cell in cells {
       let label = [cell.engine, cell.model, cell.quant, cell.variant].filter { !$0.isEmpty }.joined(separator: " ")
-      let mine = results.filter { $0.cellHash == cell.hash }
+      let mine = results[cell.hash] ?? []
       let ways = mine.reduce(into: [(String, String)]()) { ways, answer in
         if !ways.contains(where: { $0 == (answer.task, answer.method) }) { ways.append((answer.task, answer.method)) }
       }

@@ -192,8 +192,7 @@ public struct Sweep: Sendable {
           perplexity: PerplexityRunner(
             engine: server.launch.engine, modelPath: server.launch.modelPath,
             flagArguments: server.launch.flagArguments, environment: context.environment),
-          sandbox: task.kind == .code
-            ? try await CodeSandbox(hostEnvironment: context.environment).prepared() : CodeSandbox(),
+          sandbox: task.kind == .code ? try await items.sandbox(environment: context.environment) : CodeSandbox(),
           concurrency: slots(cell))
         var asked = 0
         func store(_ answer: ScoredAnswer, of total: Int) throws {
@@ -418,9 +417,19 @@ private struct Tally {
   var skipped = 0
 }
 
-/// Loads each task's items once per sweep.
+/// What a sweep prepares once and every cell reuses: each task's items, and the
+/// code sandbox (finding its python runs a probe program).
 struct TaskItemCache {
   private var loaded: [String: any Sendable] = [:]
+  private var preparedSandbox: CodeSandbox?
+
+  mutating func sandbox(environment: [String: String]) async throws -> CodeSandbox {
+    if let preparedSandbox { return preparedSandbox }
+    let sandbox = try await CodeSandbox(hostEnvironment: environment).prepared()
+    preparedSandbox = sandbox
+    return sandbox
+  }
+
   mutating func items<Item: TaskItem>(_ type: Item.Type, for task: TaskSpec) throws -> [Item] {
     if let items = loaded[task.name] as? [Item] { return items }
     let items = try TaskItemLoader.load(type, path: task.items)

@@ -62,61 +62,59 @@ struct TaskExecution: Sendable {
   func runMultipleChoice(
     _ items: [MultipleChoiceItem], method: ChoiceMethod, onAnswer: (ScoredAnswer) throws -> Void
   ) async throws {
-    do {
-      switch method {
-      case .generative:
-        try await TaskRunner(client: client).run(
-          task, items: items, temperature: sampling.temperature, seed: sampling.seed, topP: sampling.topP,
-          concurrency: concurrency
-        ) { outcome in
-          let split = ThinkingSplit(content: outcome.response)
-          try onAnswer(
-            ScoredAnswer(
-              method: method.rawValue, itemId: outcome.item.id, category: outcome.item.category,
-              promptHash: outcome.promptHash, response: outcome.response,
-              thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: outcome.score.extracted,
-              expected: outcome.item.answer, correct: outcome.score.correct, latencyMs: outcome.latencyMs,
-              thinkingTokens: outcome.thinkingTokens, thinkingMs: outcome.thinkingMs))
-        }
-      case .letterLikelihood:
-        let task = self.task
-        let client = self.client
-        try await BoundedConcurrency.forEach(items, limit: concurrency) { item in
-          let started = Date()
-          let answer = try await LetterLikelihood.ask(item, style: task.prompt, client: client)
-          let prompt = MultipleChoicePrompt.completionText(for: item, style: task.prompt)
-          let shown = item.choices.map {
-            "P(\($0.label))=\(String(format: "%.3f", answer.distribution[$0.label] ?? 0))"
-          }
-          return ScoredAnswer(
-            method: method.rawValue, itemId: item.id, category: item.category, promptHash: StableHash.hex(prompt),
-            response: shown.joined(separator: " ") + String(format: " (letter mass %.3f)", answer.letterMass),
-            extracted: answer.chosen, expected: item.answer, correct: answer.chosen == item.answer,
-            confidence: answer.confidence, probabilities: answer.distribution,
-            latencyMs: Date().timeIntervalSince(started) * 1000)
-        } onResult: {
-          try onAnswer($0)
-        }
-      case .continuationLikelihood:
+    switch method {
+    case .generative:
+      try await TaskRunner(client: client).run(
+        task, items: items, temperature: sampling.temperature, seed: sampling.seed, topP: sampling.topP,
+        concurrency: concurrency
+      ) { outcome in
+        let split = ThinkingSplit(content: outcome.response)
+        try onAnswer(
+          ScoredAnswer(
+            method: method.rawValue, itemId: outcome.item.id, category: outcome.item.category,
+            promptHash: outcome.promptHash, response: outcome.response,
+            thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: outcome.score.extracted,
+            expected: outcome.item.answer, correct: outcome.score.correct, latencyMs: outcome.latencyMs,
+            thinkingTokens: outcome.thinkingTokens, thinkingMs: outcome.thinkingMs))
+      }
+    case .letterLikelihood:
+      let task = self.task
+      let client = self.client
+      try await BoundedConcurrency.forEach(items, limit: concurrency) { item in
         let started = Date()
-        let continuations = items.compactMap { item -> ContinuationItem? in
-          guard let rc = item.continuations,
-            let correct = item.choices.firstIndex(where: { $0.label == item.answer })
-          else { return ContinuationItem(item) }
-          let context = (task.prompt == .fewShot ? rc.fewshot ?? "" : "") + rc.query
-          return ContinuationItem(id: item.id, context: context, continuations: rc.texts, correct: correct)
+        let answer = try await LetterLikelihood.ask(item, style: task.prompt, client: client)
+        let prompt = MultipleChoicePrompt.completionText(for: item, style: task.prompt)
+        let shown = item.choices.map {
+          "P(\($0.label))=\(String(format: "%.3f", answer.distribution[$0.label] ?? 0))"
         }
-        let verdicts = try await perplexity.score(continuations)
-        let perItemMs = Date().timeIntervalSince(started) * 1000 / Double(max(1, continuations.count))
-        for (rc, correct) in zip(continuations, verdicts) {
-          guard let item = items.first(where: { $0.id == rc.id }) else { continue }
-          try onAnswer(
-            ScoredAnswer(
-              method: method.rawValue, itemId: item.id, category: item.category,
-              promptHash: StableHash.hex(rc.context + "\u{1F}" + rc.continuations.joined(separator: "\u{1E}")),
-              response: "llama-perplexity acc_norm: the \(correct ? "right" : "wrong") continuation was most likely",
-              extracted: nil, expected: item.answer, correct: correct, latencyMs: perItemMs))
-        }
+        return ScoredAnswer(
+          method: method.rawValue, itemId: item.id, category: item.category, promptHash: StableHash.hex(prompt),
+          response: shown.joined(separator: " ") + String(format: " (letter mass %.3f)", answer.letterMass),
+          extracted: answer.chosen, expected: item.answer, correct: answer.chosen == item.answer,
+          confidence: answer.confidence, probabilities: answer.distribution,
+          latencyMs: Date().timeIntervalSince(started) * 1000)
+      } onResult: {
+        try onAnswer($0)
+      }
+    case .continuationLikelihood:
+      let started = Date()
+      let continuations = items.compactMap { item -> ContinuationItem? in
+        guard let rc = item.continuations,
+          let correct = item.choices.firstIndex(where: { $0.label == item.answer })
+        else { return ContinuationItem(item) }
+        let context = (task.prompt == .fewShot ? rc.fewshot ?? "" : "") + rc.query
+        return ContinuationItem(id: item.id, context: context, continuations: rc.texts, correct: correct)
+      }
+      let verdicts = try await perplexity.score(continuations)
+      let perItemMs = Date().timeIntervalSince(started) * 1000 / Double(max(1, continuations.count))
+      for (rc, correct) in zip(continuations, verdicts) {
+        guard let item = items.first(where: { $0.id == rc.id }) else { continue }
+        try onAnswer(
+          ScoredAnswer(
+            method: method.rawValue, itemId: item.id, category: item.category,
+            promptHash: StableHash.hex(rc.context + "\u{1F}" + rc.continuations.joined(separator: "\u{1E}")),
+            response: "llama-perplexity acc_norm: the \(correct ? "right" : "wrong") continuation was most likely",
+            extracted: nil, expected: item.answer, correct: correct, latencyMs: perItemMs))
       }
     }
   }

@@ -2,6 +2,7 @@ import Foundation
 import StrataConfig
 import StrataEngine
 import StrataStore
+import StrataTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import Foundation
 import StrataEngine
 import StrataStore
+import StrataTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -4,6 +4,7 @@ import StrataConfig
 import StrataEngine
 import StrataEval
 import StrataRun
+import StrataTestSupport
 import Testing
 
 @Suite(

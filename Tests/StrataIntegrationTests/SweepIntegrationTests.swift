@@ -6,6 +6,7 @@ import StrataReport
 import StrataRun
 import StrataStore
 import StrataTelemetry
+import StrataTestSupport
 import Synchronization
 import Testing
 

@@ -5,6 +5,7 @@ import StrataMatrix
 import StrataReport
 import StrataRun
 import StrataStore
+import StrataTestSupport
 import Testing
 
 /// The task suite for real: converted OLMES items, the real server, the engine's

@@ -165,9 +165,6 @@ public struct ContainerCommand: Sendable {
     case .docker: [runtime.executable, "rm", "--force", name]
     }
   }
-  public func imageExists(_ image: String) -> [String] {
-    [runtime.executable, "image", "inspect", "--format", "{{.Id}}", image]
-  }
   /// Image id and repository digests (`<id> <json list>`).
   public func imageIdentity(_ image: String) -> [String] {
     [runtime.executable, "image", "inspect", "--format", "{{.Id}} {{json .RepoDigests}}", image]
@@ -182,6 +179,14 @@ public struct ContainerCommand: Sendable {
       [runtime.executable, "ps", "--all", "--filter", "label=\(ContainerLabel.marker)", "--format", "{{json .}}"]
     }
   }
-  /// Whether the runtime works at all (docker: the daemon answers).
-  public func info() -> [String] { [runtime.executable, "info", "--format", "{{json .Host.OCIRuntime}}"] }
+  /// Whether the runtime works at all: docker's client answers without a daemon,
+  /// so it is asked for the server's version, which needs one.
+  public func version() -> [String] {
+    switch runtime.kind {
+    case .docker: [runtime.executable, "version", "--format", "{{.Server.Version}}"]
+    case .podman: [runtime.executable, "version", "--format", "{{.Client.Version}}"]
+    }
+  }
+  /// docker's OCI runtimes (the NVIDIA toolkit registers "nvidia"), as JSON.
+  public func runtimes() -> [String] { [runtime.executable, "info", "--format", "{{json .Runtimes}}"] }
 }

@@ -66,7 +66,7 @@ public struct EngineInspector: Sendable {
     report.runtime = runtime.kind.rawValue
     let runner = CommandRunner(environment: environment)
     let command = ContainerCommand(runtime: runtime, hostGroups: hostGroups)
-    guard let version = await runner.run(runtimeVersion(runtime), timeoutSeconds: 30), version.succeeded else {
+    guard let version = await runner.run(command.version(), timeoutSeconds: 30), version.succeeded else {
       report.reason =
         runtime.kind == .docker
         ? "docker is installed but its engine does not answer: start dockerd, or set `runtime: podman`"
@@ -77,7 +77,7 @@ public struct EngineInspector: Sendable {
       report.reason = missing
       return
     }
-    if let missing = await missingGPUPlumbing(engine.backend, runtime: runtime, runner: runner) {
+    if let missing = await missingGPUPlumbing(engine.backend, command: command, runner: runner) {
       report.reason = missing
       return
     }
@@ -99,14 +99,6 @@ public struct EngineInspector: Sendable {
     if spec.pull == .always { report.note = "pulled again before each run (pull: always)" }
     await identify(engine, into: &report) {
       await runner.run(command.oneOff(engine: engine, arguments: $0), timeoutSeconds: 120)
-    }
-  }
-
-  private func runtimeVersion(_ runtime: ContainerRuntime) -> [String] {
-    switch runtime.kind {
-    // docker's client answers without a daemon; the server version needs one.
-    case .docker: [runtime.executable, "version", "--format", "{{.Server.Version}}"]
-    case .podman: [runtime.executable, "version", "--format", "{{.Client.Version}}"]
     }
   }
 
@@ -174,10 +166,10 @@ public struct EngineInspector: Sendable {
 
   /// NVIDIA's container plumbing: a CDI spec for podman, the nvidia runtime for docker.
   private func missingGPUPlumbing(
-    _ backend: Backend, runtime: ContainerRuntime, runner: CommandRunner
+    _ backend: Backend, command: ContainerCommand, runner: CommandRunner
   ) async -> String? {
     guard backend == .cuda else { return nil }
-    switch runtime.kind {
+    switch command.runtime.kind {
     case .podman:
       let specs = cdiDirectories.flatMap { directory in
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).map { "\(directory)/\($0)" }
@@ -190,8 +182,7 @@ public struct EngineInspector: Sendable {
         : "no CDI spec for nvidia.com/gpu in \(cdiDirectories.joined(separator: " or ")): "
           + "run `nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml` (NVIDIA container toolkit)"
     case .docker:
-      let runtimes = await runner.run(
-        [runtime.executable, "info", "--format", "{{json .Runtimes}}"], timeoutSeconds: 30)
+      let runtimes = await runner.run(command.runtimes(), timeoutSeconds: 30)
       return runtimes?.output.contains("nvidia") == true
         ? nil
         : "docker has no nvidia runtime: install the NVIDIA container toolkit and run "

@@ -12,10 +12,11 @@ import Foundation
 /// call opens its own descriptor, so calls in one process exclude each other)
 /// keeps test servers from overlapping; waiting polls, so no cooperative thread
 /// is blocked.
-enum ServerTestLock {
-  static let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-server-tests.lock").path
+public enum ServerTestLock {
+  public static let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-server-tests.lock")
+    .path
 
-  static func run<T>(_ body: () async throws -> T) async throws -> T {
+  public static func run<T>(_ body: () async throws -> T) async throws -> T {
     let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
     guard fd >= 0 else { return try await body() }
     defer { close(fd) }
