@@ -69,7 +69,7 @@ struct ChildProcessTests {
     let started = Date()
     let status = await child.terminate(graceSeconds: 0.5)
     #expect(status == .signalled(SIGKILL))
-    #expect(Date().timeIntervalSince(started) < 5)
+    #expect(Date().timeIntervalSince(started) < 15, "killed after the grace period, not left running")
   }
 
   @Test("the child runs in its own process group, so a terminal Ctrl-C reaches strata first")

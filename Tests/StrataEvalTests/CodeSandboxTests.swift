@@ -23,14 +23,23 @@ struct CodeSandboxTests {
     deinit { try? FileManager.default.removeItem(atPath: path) }
   }
 
-  func sandbox(_ scratch: Scratch, wall: Double = 3, cpu: Int? = 2, memory: Int? = 512 << 20) -> CodeSandbox {
+  /// Wall limit for tests whose subject is not the wall limit: generous, because CI
+  /// runs suites in parallel on two cores and python3's start-up alone can take
+  /// seconds there. Outcomes, not durations, are what these tests check.
+  static let generousWallSeconds: Double = 20
+
+  func sandbox(
+    _ scratch: Scratch, wall: Double = generousWallSeconds, cpu: Int? = 2, memory: Int? = 512 << 20
+  ) -> CodeSandbox {
     CodeSandbox(
       limits: SandboxLimits(wallSeconds: wall, cpuSeconds: cpu, memoryBytes: memory), scratchDirectory: scratch.path)
   }
 
   /// The same, with the interpreter pinned by ``CodeSandbox/prepared()``, for the
   /// tests whose limits are tight enough that a shim's start-up would matter.
-  func preparedSandbox(_ scratch: Scratch, wall: Double = 3, cpu: Int? = 2, memory: Int? = 512 << 20)
+  func preparedSandbox(
+    _ scratch: Scratch, wall: Double = generousWallSeconds, cpu: Int? = 2, memory: Int? = 512 << 20
+  )
     async throws -> CodeSandbox
   {
     try await sandbox(scratch, wall: wall, cpu: cpu, memory: memory).prepared()
@@ -50,7 +59,6 @@ struct CodeSandboxTests {
       .mbpp(code: "def add(a, b):\n    return a + b", tests: Self.addTests))
     #expect(outcome.kind == .passed, "\(outcome.stderrTail)")
     #expect(outcome.exit == .exited(0))
-    #expect(outcome.wallSeconds < 3)
   }
 
   @Test("a wrong MBPP solution fails its assertion")
@@ -95,7 +103,10 @@ struct CodeSandboxTests {
     let outcome = try await preparedSandbox(scratch, wall: 1.5, cpu: Self.backstopCPUSeconds).run(
       SandboxProgram(source: "while True:\n    pass\n"))
     #expect(outcome.kind == .timeout(.wallClock))
-    #expect(outcome.wallSeconds >= 1.5 && outcome.wallSeconds < 3)
+    // The lower bound is exact (the limit); the upper one only has to tell "stopped
+    // by the wall limit" from "ran on to the CPU backstop", with room for a loaded CI.
+    #expect(outcome.wallSeconds >= 1.5)
+    #expect(outcome.wallSeconds < Double(Self.backstopCPUSeconds))
   }
 
   @Test("a busy loop stops at the CPU limit long before the wall limit")
@@ -107,7 +118,6 @@ struct CodeSandboxTests {
     // rusage splits user and system time by sampling, so it can read a little under
     // the scheduler's exact figure that RLIMIT_CPU is checked against.
     #expect(outcome.cpuSeconds >= 0.7)
-    #expect(outcome.wallSeconds < 10)
   }
 
   @Test("on timeout the whole process group dies: the child and the sleeper it started")
@@ -152,7 +162,6 @@ struct CodeSandboxTests {
     let outcome = try await preparedSandbox(scratch, memory: 512 << 20).run(
       SandboxProgram(source: "x = bytearray(4 << 30)\n"))
     #expect(outcome.kind == .memoryExceeded, "\(outcome.kind): \(outcome.stderrTail)")
-    #expect(outcome.wallSeconds < 3)
   }
 
   @Test("cancelling the task kills the program and throws cancelled")
@@ -164,7 +173,8 @@ struct CodeSandboxTests {
     try await Task.sleep(nanoseconds: 300_000_000)
     run.cancel()
     await #expect(throws: SandboxError.cancelled) { try await run.value }
-    #expect(Date().timeIntervalSince(start) < 5)
+    // Well under the 20 s wall limit: the cancellation, not the limit, ended it.
+    #expect(Date().timeIntervalSince(start) < 15)
     #expect(scratch.entries.isEmpty)
   }
 

@@ -166,7 +166,7 @@ struct NVMLNvidiaSMITests {
         try NvidiaSMISampler(executable: path, timeoutSeconds: 0.5).sampleDevices()
       }
       #expect(error?.message.contains("took longer than 0.5 s") == true)
-      #expect(Date().timeIntervalSince(started) < 5)
+      #expect(Date().timeIntervalSince(started) < 20, "killed at the timeout, not after sleep 30 ended")
     }
   }
 }
