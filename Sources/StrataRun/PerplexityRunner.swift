@@ -27,17 +27,20 @@ public struct PerplexityRunner: Sendable {
     self.timeoutSeconds = timeoutSeconds
   }
 
-  /// `llama-perplexity` in the directory of the engine's `llama-server`.
-  public var binary: String {
-    ((engine.binary as NSString).deletingLastPathComponent as NSString).appendingPathComponent("llama-perplexity")
+  /// `llama-perplexity` in the directory of a process engine's `llama-server`, the
+  /// same build; nil for a container engine, whose image ships `llama-server` only.
+  public static func binary(for engine: EngineSpec) -> String? {
+    guard engine.mode == .process else { return nil }
+    return ((engine.binary as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+      "llama-perplexity")
   }
 
   /// Per item, whether the most likely continuation (mean log-probability per
   /// token, llama-perplexity's `acc_norm`) is the right one.
   public func score(_ items: [ContinuationItem]) async throws(ContinuationScoringError) -> [Bool] {
     guard !items.isEmpty else { return [] }
-    guard engine.mode == .process, FileManager.default.isExecutableFile(atPath: binary) else {
-      throw .noPerplexityBinary(path: binary)
+    guard let binary = Self.binary(for: engine), FileManager.default.isExecutableFile(atPath: binary) else {
+      throw .noPerplexityBinary(engine: engine.name, path: Self.binary(for: engine))
     }
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("strata-mc-\(UUID().uuidString).bin")
     defer { try? FileManager.default.removeItem(at: file) }

@@ -100,14 +100,17 @@ public enum PerplexityMultipleChoiceOutput {
 }
 
 public enum ContinuationScoringError: Error, Sendable, CustomStringConvertible {
-  case noPerplexityBinary(path: String)
+  /// `path` is where the engine's build would have it; nil for a container engine.
+  case noPerplexityBinary(engine: String, path: String?)
   case incompleteOutput(expected: Int, found: Int, tail: String)
   case failed(status: String, tail: String)
 
   public var description: String {
     switch self {
-    case .noPerplexityBinary(let path):
-      "continuation likelihood needs llama-perplexity from the same build at \(path): run scripts/build-engines (it builds it beside llama-server); container engines cannot score this way"
+    case .noPerplexityBinary(let engine, let path?):
+      "continuation likelihood on engine \(engine) needs llama-perplexity from the same build at \(path): run scripts/build-engines (it builds it beside llama-server)"
+    case .noPerplexityBinary(let engine, nil):
+      "continuation likelihood cannot be scored on engine \(engine): a container image ships llama-server only, and llama-perplexity does the scoring; use a process engine of the same build for it"
     case .incompleteOutput(let expected, let found, let tail):
       "llama-perplexity reported \(found) of \(expected) tasks; its last output:\n\(tail)"
     case .failed(let status, let tail):

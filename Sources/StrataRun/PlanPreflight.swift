@@ -1,0 +1,73 @@
+import Foundation
+import StrataConfig
+import StrataMatrix
+
+/// What a plan needs from the disk and the engines, checked before anything runs:
+/// `strata validate` prints it, so a missing file or an answer that cannot be
+/// scored on some engine is known before an overnight sweep, not found in its log.
+public enum PlanPreflight {
+  /// The engine binaries, model files and task items the plan needs that are not
+  /// on disk, as "what: path" lines. A process engine whose cells score multiple
+  /// choice by continuation likelihood also needs `llama-perplexity` beside its
+  /// `llama-server` (scripts/build-engines builds both).
+  public static func missingFiles(_ project: Project, plan: MatrixPlan) -> [String] {
+    var problems: [String] = []
+    var seen: Set<String> = []
+    func require(_ path: String, _ what: String, executable: Bool = false) {
+      guard seen.insert(path).inserted else { return }
+      let fm = FileManager.default
+      let ok = executable ? (!path.contains("/") || fm.isExecutableFile(atPath: path)) : fm.fileExists(atPath: path)
+      if !ok { problems.append("\(what): \(path)") }
+    }
+    for group in plan.groups {
+      let engine = project.engines[group.key.engine]
+      // A container engine's binary lives in its image: `strata engines` checks those.
+      if let engine, engine.mode == .process {
+        require(engine.binary, "engine \(engine.name) binary", executable: true)
+      }
+      if case .local(let files)? = project.model(named: group.key.model)?.source, let path = files[group.key.quant] {
+        require(path, "model \(group.key.model) \(group.key.quant)")
+      }
+      for task in tasks(of: group, in: project) {
+        require(task.items, "task \(task.name) items")
+        if let engine, task.methods.contains(.continuationLikelihood),
+          let perplexity = PerplexityRunner.binary(for: engine)
+        {
+          require(
+            perplexity, "engine \(engine.name) llama-perplexity (for \(task.name) continuation_likelihood)",
+            executable: true)
+        }
+      }
+    }
+    return problems
+  }
+
+  /// Answers the plan asks for that some engine cannot give, one line per engine
+  /// and task: a container image ships `llama-server` only, so continuation
+  /// likelihood (scored by `llama-perplexity`) is skipped there and the cell's other
+  /// answers still count. Not an error: the run says the same as it skips them.
+  public static func skippedMethods(_ project: Project, plan: MatrixPlan) -> [String] {
+    var notes: [String] = []
+    var seen: Set<String> = []
+    for group in plan.groups {
+      guard let engine = project.engines[group.key.engine], PerplexityRunner.binary(for: engine) == nil else {
+        continue
+      }
+      for task in tasks(of: group, in: project) where task.methods.contains(.continuationLikelihood) {
+        guard seen.insert("\(engine.name)/\(task.name)").inserted else { continue }
+        notes.append(
+          "\(task.name) continuation_likelihood is skipped on engine \(engine.name): "
+            + "a \(engine.mode.rawValue) engine has no llama-perplexity; use a process engine of the same build for it")
+      }
+    }
+    return notes
+  }
+
+  private static func tasks(of group: LoadGroup, in project: Project) -> [TaskSpec] {
+    var names: Set<String> = []
+    return group.cells.flatMap(\.tasks).compactMap { selection in
+      guard names.insert(selection.name).inserted else { return nil }
+      return project.tasks[selection.name]
+    }
+  }
+}
