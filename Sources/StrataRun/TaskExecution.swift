@@ -82,8 +82,8 @@ struct TaskExecution: Sendable {
       let client = self.client
       try await BoundedConcurrency.forEach(items, limit: concurrency) { item in
         let started = Date()
-        let answer = try await LetterLikelihood.ask(item, style: task.prompt, client: client)
         let prompt = MultipleChoicePrompt.completionText(for: item, style: task.prompt)
+        let answer = try await LetterLikelihood.ask(item, prompt: prompt, client: client)
         let shown = item.choices.map {
           "P(\($0.label))=\(String(format: "%.3f", answer.distribution[$0.label] ?? 0))"
         }

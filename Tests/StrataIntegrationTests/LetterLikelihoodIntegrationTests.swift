@@ -32,7 +32,8 @@ struct LetterLikelihoodIntegrationTests {
         var agree = 0
         var correct = 0
         for item in items {
-          let answer = try await LetterLikelihood.ask(item, style: .fewShot, client: server.client)
+          let answer = try await LetterLikelihood.ask(
+            item, prompt: MultipleChoicePrompt.completionText(for: item, style: .fewShot), client: server.client)
           let chosen = try #require(answer.chosen, "no option letter among the top candidates for \(item.id)")
           let confidence = try #require(answer.confidence)
           #expect(confidence > 0 && confidence <= 1)

@@ -46,12 +46,13 @@ public enum LetterLikelihood {
       distribution: distribution, chosen: chosen, confidence: chosen.flatMap { distribution[$0] }, letterMass: total)
   }
 
-  /// Asks the server for the next-token candidates after the item's completion
-  /// prompt (few-shot or zero-shot, OLMES layout, ending in "Answer:").
+  /// Asks the server for the next-token candidates after `prompt`, the item's
+  /// completion prompt (`MultipleChoicePrompt.completionText`: few-shot or
+  /// zero-shot, OLMES layout, ending in "Answer:"). The caller builds it once, to
+  /// send and to hash.
   public static func ask(
-    _ item: MultipleChoiceItem, style: PromptStyle, client: LlamaServerClient, candidates: Int = 40
+    _ item: MultipleChoiceItem, prompt: String, client: LlamaServerClient, candidates: Int = 40
   ) async throws -> LetterLikelihoodAnswer {
-    let prompt = MultipleChoicePrompt.completionText(for: item, style: style)
     let top = try await client.nextTokenCandidates(prompt: prompt, count: candidates)
     return answer(candidates: top, labels: item.choices.map(\.label))
   }
