@@ -136,10 +136,15 @@ struct TaskExecution: Sendable {
     }
   }
 
+  /// Replies are asked for up to `concurrency` at a time; each is run against its
+  /// tests in the sandbox as it comes in, one program at a time, while the server
+  /// already works on the next items.
   func runCode(_ items: [CodeItem], onAnswer: (ScoredAnswer) throws -> Void) async throws {
-    try await BoundedConcurrency.forEach(items, limit: concurrency) { [self] item in
+    try await BoundedConcurrency.pipeline(items, limit: concurrency) { [self] item in
       let prompt = (task.prompt == .fewShot ? item.fewshot ?? "" : "") + item.prompt
       let (trace, hash) = try await generate(prompt, defaultStop: [], itemStop: item.stop)
+      return (item, trace, hash)
+    } then: { [self] (item: CodeItem, trace: GenerationTrace, hash: String) in
       let split = ThinkingSplit(content: trace.text, reasoningContent: trace.reasoningText)
       let outcome = try await sandbox.run(SandboxProgram(source: item.programText(reply: split.answer)))
       return ScoredAnswer(

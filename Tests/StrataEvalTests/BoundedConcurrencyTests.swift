@@ -42,3 +42,96 @@ struct BoundedConcurrencyTests {
     #expect(delivered < 50)
   }
 }
+
+@Suite("Two-stage pipeline: replies in flight up to the limit, programs run one at a time beside them")
+struct PipelineTests {
+  @Test(arguments: [1, 4])
+  func everyElementOnceThroughBothStages(limit: Int) async throws {
+    let inFlight = Mutex(0)
+    let peak = Mutex(0)
+    let secondInFlight = Mutex(0)
+    let secondPeak = Mutex(0)
+    var seen: [Int] = []
+    try await BoundedConcurrency.pipeline(Array(0..<20), limit: limit) { element in
+      let now = inFlight.withLock {
+        $0 += 1
+        return $0
+      }
+      peak.withLock { $0 = max($0, now) }
+      try await Task.sleep(nanoseconds: UInt64(1_000_000 * (element % 3 + 1)))
+      inFlight.withLock { $0 -= 1 }
+      return element * 10
+    } then: { middle in
+      let now = secondInFlight.withLock {
+        $0 += 1
+        return $0
+      }
+      secondPeak.withLock { $0 = max($0, now) }
+      await Task.yield()
+      secondInFlight.withLock { $0 -= 1 }
+      return middle + 1
+    } onResult: {
+      seen.append($0)
+    }
+    #expect(seen.sorted() == (0..<20).map { $0 * 10 + 1 })
+    #expect(peak.withLock { $0 } <= limit)
+    #expect(secondPeak.withLock { $0 } == 1, "the second stage runs one at a time")
+    if limit == 1 { #expect(seen == (0..<20).map { $0 * 10 + 1 }, "one at a time keeps the order") }
+  }
+
+  /// The first element's second stage holds until every element has entered the
+  /// first stage. Were the stages coupled (a slot freed only after its program ran),
+  /// only `limit` elements could ever start and this would time out.
+  @Test func aSlowSecondStageDoesNotHoldBackTheFirst() async throws {
+    let started = Mutex(0)
+    let count = 12
+    var waitedFor: Int?
+    try await BoundedConcurrency.pipeline(Array(0..<count), limit: 2) { element in
+      started.withLock { $0 += 1 }
+      return element
+    } then: { element in
+      guard element == 0 else { return -1 }
+      for _ in 0..<2000 where started.withLock({ $0 }) < count {
+        try await Task.sleep(nanoseconds: 5_000_000)
+      }
+      return started.withLock { $0 }
+    } onResult: {
+      if $0 >= 0 { waitedFor = $0 }
+    }
+    #expect(waitedFor == count)
+  }
+
+  @Test func anErrorInEitherStageOrInOnResultIsRethrown() async {
+    struct Boom: Error, Equatable { var stage: Int }
+    await #expect(throws: Boom(stage: 1)) {
+      try await BoundedConcurrency.pipeline(Array(0..<30), limit: 4) { element in
+        if element == 7 { throw Boom(stage: 1) }
+        return element
+      } then: {
+        $0
+      } onResult: { _ in
+      }
+    }
+    await #expect(throws: Boom(stage: 2)) {
+      try await BoundedConcurrency.pipeline(Array(0..<30), limit: 4) {
+        $0
+      } then: { element in
+        if element == 7 { throw Boom(stage: 2) }
+        return element
+      } onResult: { _ in
+      }
+    }
+    var delivered = 0
+    await #expect(throws: Boom(stage: 3)) {
+      try await BoundedConcurrency.pipeline(Array(0..<30), limit: 4) {
+        $0
+      } then: {
+        $0
+      } onResult: { _ in
+        delivered += 1
+        if delivered == 3 { throw Boom(stage: 3) }
+      }
+    }
+    #expect(delivered == 3)
+  }
+}

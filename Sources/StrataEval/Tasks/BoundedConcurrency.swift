@@ -30,3 +30,44 @@ public enum BoundedConcurrency {
     }
   }
 }
+
+extension BoundedConcurrency {
+  /// Two stages: `first` for up to `limit` elements at once, and `then` one at a
+  /// time beside it, fed in the order `first` finishes. Code items use it so a
+  /// server slot is given its next item as soon as a reply is in, instead of
+  /// waiting while the previous reply's program runs in the sandbox: on a 2-core
+  /// host, with 4 slots, that wait left each slot idle about half a second per item.
+  ///
+  /// `onResult` runs on the calling task, once per element. The first error from
+  /// either stage or from `onResult` cancels the rest and is rethrown.
+  public static func pipeline<Element: Sendable, Middle: Sendable, Output: Sendable>(
+    _ elements: [Element], limit: Int, first: @escaping @Sendable (Element) async throws -> Middle,
+    then: @escaping @Sendable (Middle) async throws -> Output, onResult: (Output) throws -> Void
+  ) async throws {
+    let (middles, middleSink) = AsyncThrowingStream<Middle, any Error>.makeStream()
+    let (outputs, outputSink) = AsyncThrowingStream<Output, any Error>.makeStream()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        do {
+          try await forEach(elements, limit: limit, work: first) { middleSink.yield($0) }
+          middleSink.finish()
+        } catch {
+          middleSink.finish(throwing: error)
+        }
+      }
+      group.addTask {
+        do {
+          for try await middle in middles {
+            try Task.checkCancellation()
+            outputSink.yield(try await then(middle))
+          }
+          outputSink.finish()
+        } catch {
+          outputSink.finish(throwing: error)
+        }
+      }
+      for try await output in outputs { try onResult(output) }
+      try await group.waitForAll()
+    }
+  }
+}
