@@ -3,29 +3,36 @@ import Testing
 
 @testable import StrataEval
 
+/// Counts work in flight and remembers the most there ever was.
+final class InFlightCounter: Sendable {
+  private let state = Mutex((now: 0, peak: 0))
+  func enter() {
+    state.withLock {
+      $0.now += 1; $0.peak = max($0.peak, $0.now)
+    }
+  }
+  func leave() { state.withLock { $0.now -= 1 } }
+  var peak: Int { state.withLock { $0.peak } }
+}
+
 @Suite("Bounded concurrency for task items")
 struct BoundedConcurrencyTests {
   @Test(arguments: [1, 3, 8])
   func everyElementOnceAndNeverMoreThanTheLimitInFlight(limit: Int) async throws {
-    let inFlight = Mutex(0)
-    let peak = Mutex(0)
+    let inFlight = InFlightCounter()
     var seen: [Int] = []
     try await BoundedConcurrency.forEach(Array(0..<20), limit: limit) { element in
-      let now = inFlight.withLock {
-        $0 += 1
-        return $0
-      }
-      peak.withLock { $0 = max($0, now) }
+      inFlight.enter()
       try await Task.sleep(nanoseconds: UInt64(1_000_000 * (element % 4 + 1)))
-      inFlight.withLock { $0 -= 1 }
+      inFlight.leave()
       return element * 10
     } onResult: {
       seen.append($0)
     }
     #expect(seen.sorted() == (0..<20).map { $0 * 10 })
-    #expect(peak.withLock { $0 } <= limit)
+    #expect(inFlight.peak <= limit)
     if limit == 1 { #expect(seen == (0..<20).map { $0 * 10 }, "one at a time keeps the order") }
-    if limit == 3 { #expect(peak.withLock { $0 } == 3, "the limit is used, not just respected") }
+    if limit == 3 { #expect(inFlight.peak == 3, "the limit is used, not just respected") }
   }
 
   @Test func aFailingItemStopsTheRestAndIsRethrown() async {
@@ -47,35 +54,25 @@ struct BoundedConcurrencyTests {
 struct PipelineTests {
   @Test(arguments: [1, 4])
   func everyElementOnceThroughBothStages(limit: Int) async throws {
-    let inFlight = Mutex(0)
-    let peak = Mutex(0)
-    let secondInFlight = Mutex(0)
-    let secondPeak = Mutex(0)
+    let inFlight = InFlightCounter()
+    let secondInFlight = InFlightCounter()
     var seen: [Int] = []
     try await BoundedConcurrency.pipeline(Array(0..<20), limit: limit) { element in
-      let now = inFlight.withLock {
-        $0 += 1
-        return $0
-      }
-      peak.withLock { $0 = max($0, now) }
+      inFlight.enter()
       try await Task.sleep(nanoseconds: UInt64(1_000_000 * (element % 3 + 1)))
-      inFlight.withLock { $0 -= 1 }
+      inFlight.leave()
       return element * 10
     } then: { middle in
-      let now = secondInFlight.withLock {
-        $0 += 1
-        return $0
-      }
-      secondPeak.withLock { $0 = max($0, now) }
+      secondInFlight.enter()
       await Task.yield()
-      secondInFlight.withLock { $0 -= 1 }
+      secondInFlight.leave()
       return middle + 1
     } onResult: {
       seen.append($0)
     }
     #expect(seen.sorted() == (0..<20).map { $0 * 10 + 1 })
-    #expect(peak.withLock { $0 } <= limit)
-    #expect(secondPeak.withLock { $0 } == 1, "the second stage runs one at a time")
+    #expect(inFlight.peak <= limit)
+    #expect(secondInFlight.peak == 1, "the second stage runs one at a time")
     if limit == 1 { #expect(seen == (0..<20).map { $0 * 10 + 1 }, "one at a time keeps the order") }
   }
 
