@@ -90,6 +90,19 @@ public struct Sweep: Sendable {
         func summarize() throws {
           try record(telemetry.finish(), serverId: serverId, windows: windows, generations: generations, runId: runId)
         }
+        var spawned: (launch: ServerLaunch, monotonic: Double, wall: Double)?
+        /// A server that never answered /health still gets a row, with the reason, so
+        /// the samples taken while it loaded (memory climbing until it died) are kept.
+        func recordFailedLoad(_ error: any Error) {
+          guard serverId == nil, let spawned,
+            let id = try? store.insert(
+              ServerRecord.failedLoad(
+                error, launch: spawned.launch, runId: runId, loadGroup: group.key.id,
+                loadSeconds: MonotonicClock.seconds() - spawned.monotonic, startedAt: spawned.wall))
+          else { return }
+          serverId = id
+          telemetry.bind(serverId: id)
+        }
         do {
           // Whatever ends the server's life, its samples are all written before the group moves on.
           try await telemetry.recording {
@@ -97,38 +110,51 @@ public struct Sweep: Sendable {
             // A few ticks before launch give the baseline that VRAM is measured against.
             telemetry.start()
             try await Task.sleep(nanoseconds: 3 * telemetry.recorder.periodNanos)
-            try await supervisor.withServer(
-              launch, onSpawn: { telemetry.attach(pid: $0) },
-              onExit: { status in if let serverId { try? store.setServerExit(id: serverId, exitStatus: "\(status)") } }
-            ) { server in
-              context.progress(.serverReady(loadSeconds: server.loadSeconds))
-              let buildInfo = try? await server.client.props().buildInfo
-              if let expected = identities[group.key.engine]?.expectedBuildInfo, let buildInfo, buildInfo != expected {
-                context.progress(
-                  .warning(
-                    "engine \(group.key.engine): the server reports build \(buildInfo), but the engine was identified as \(expected) when the run started; the server's build is recorded with its cells"
-                  ))
-              }
-              let id = try store.insert(
-                ServerRecord(
-                  runId: runId, loadGroup: group.key.id, engine: group.key.engine,
-                  argumentsJSON: jsonArray(server.arguments), port: server.port,
-                  loadSeconds: server.loadSeconds, buildInfo: buildInfo,
-                  logPath: launch.logPath, startedAt: context.wallClock()))
-              serverId = id
-              telemetry.bind(serverId: id)
-              for (offset, cellPlan) in group.cells.enumerated() {
-                let started = MonotonicTime.nanos()
-                var spans: [GenerationSpan] = []
-                defer {
-                  windows[cellPlan.cell.id] = started...MonotonicTime.nanos()
-                  generations[cellPlan.cell.id] = spans
+            let launchedAt = (monotonic: MonotonicClock.seconds(), wall: context.wallClock())
+            do {
+              try await supervisor.withServer(
+                launch,
+                onSpawn: { pid in
+                  spawned = (launch, launchedAt.monotonic, launchedAt.wall)
+                  telemetry.attach(pid: pid)
+                },
+                onExit: { status in if let serverId { try? store.setServerExit(id: serverId, exitStatus: "\(status)") }
                 }
-                try await runCell(
-                  cellPlan, index: first + offset, serverId: id, server: server, runId: runId,
-                  items: &items, tally: &tally, generations: &spans)
-                finished.insert(cellPlan.cell.id)
+              ) { server in
+                context.progress(.serverReady(loadSeconds: server.loadSeconds))
+                let buildInfo = try? await server.client.props().buildInfo
+                if let expected = identities[group.key.engine]?.expectedBuildInfo, let buildInfo, buildInfo != expected
+                {
+                  context.progress(
+                    .warning(
+                      "engine \(group.key.engine): the server reports build \(buildInfo), but the engine was identified as \(expected) when the run started; the server's build is recorded with its cells"
+                    ))
+                }
+                let id = try store.insert(
+                  ServerRecord(
+                    runId: runId, loadGroup: group.key.id, engine: group.key.engine,
+                    argumentsJSON: jsonArray(server.arguments), port: server.port,
+                    loadSeconds: server.loadSeconds, buildInfo: buildInfo,
+                    logPath: launch.logPath, startedAt: context.wallClock()))
+                serverId = id
+                telemetry.bind(serverId: id)
+                for (offset, cellPlan) in group.cells.enumerated() {
+                  let started = MonotonicTime.nanos()
+                  var spans: [GenerationSpan] = []
+                  defer {
+                    windows[cellPlan.cell.id] = started...MonotonicTime.nanos()
+                    generations[cellPlan.cell.id] = spans
+                  }
+                  try await runCell(
+                    cellPlan, index: first + offset, serverId: id, server: server, runId: runId,
+                    items: &items, tally: &tally, generations: &spans)
+                  finished.insert(cellPlan.cell.id)
+                }
               }
+            } catch {
+              // Before `recording` finishes: the row must exist when the last samples are written.
+              recordFailedLoad(error)
+              throw error
             }
           }
           try summarize()
@@ -405,10 +431,11 @@ public struct Sweep: Sendable {
   private func label(_ key: LoadGroupKey) -> String {
     label(Cell(engine: key.engine, model: key.model, quant: key.quant, flags: key.flags))
   }
+}
 
-  private func jsonArray(_ strings: [String]) -> String {
-    String(decoding: (try? JSONSerialization.data(withJSONObject: strings)) ?? Data(), as: UTF8.self)
-  }
+/// A server's argument list as the JSON text its row stores.
+func jsonArray(_ strings: [String]) -> String {
+  String(decoding: (try? JSONSerialization.data(withJSONObject: strings)) ?? Data(), as: UTF8.self)
 }
 
 private struct Tally {

@@ -81,16 +81,21 @@ public struct ServerRecord: Codable, Sendable, FetchableRecord, MutablePersistab
   public var engine: String
   public var argumentsJSON: String
   public var port: Int
-  /// Spawn → first /health 200, seconds.
+  /// Spawn → first /health 200, seconds; for a server that failed to load,
+  /// launch → the failure.
   public var loadSeconds: Double
   public var buildInfo: String?
   public var logPath: String
   public var startedAt: Double
   public var exitStatus: String?
+  /// Why the server never answered /health (it exited, or the health wait timed
+  /// out); nil for a server that loaded. Its samples until then are stored with it.
+  public var loadFailure: String?
 
   public init(
     id: Int64? = nil, runId: String, loadGroup: String, engine: String, argumentsJSON: String, port: Int,
-    loadSeconds: Double, buildInfo: String?, logPath: String, startedAt: Double, exitStatus: String? = nil
+    loadSeconds: Double, buildInfo: String?, logPath: String, startedAt: Double, exitStatus: String? = nil,
+    loadFailure: String? = nil
   ) {
     self.id = id
     self.runId = runId
@@ -103,6 +108,7 @@ public struct ServerRecord: Codable, Sendable, FetchableRecord, MutablePersistab
     self.logPath = logPath
     self.startedAt = startedAt
     self.exitStatus = exitStatus
+    self.loadFailure = loadFailure
   }
 
   public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -167,6 +167,11 @@ enum Schema {
         t.foreignKey(["runId", "cellHash"], references: "cell", onDelete: .cascade)
       }
     }
+    // A server that died or hung while loading gets a row too, so the samples taken
+    // while it loaded (memory climbing until it failed) are kept with the reason.
+    migrator.registerMigration("v5: servers that failed to load, with the reason") { db in
+      try db.alter(table: "server") { t in t.add(column: "loadFailure", .text) }
+    }
     return migrator
   }
 }

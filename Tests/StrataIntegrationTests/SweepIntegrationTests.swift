@@ -173,6 +173,16 @@ struct SweepIntegrationTests {
       let cells = try store.cells(runId: outcome.runId)
       #expect(cells.allSatisfy { $0.status == "failed" && ($0.failure ?? "").contains("exited during load") })
       #expect(try store.run(id: outcome.runId)?.status == "partial")
+      // The server that failed has a row with the reason, and the samples taken
+      // while it loaded are kept under it.
+      let servers = try store.servers(runId: outcome.runId)
+      #expect(servers.count == 2, "flash_attn on and off: two servers")
+      for failed in servers {
+        #expect((failed.loadFailure ?? "").contains("exited during load"))
+        #expect(failed.port > 0 && failed.argumentsJSON.contains("bogus.Q4_1.gguf") && failed.buildInfo == nil)
+        #expect(failed.loadSeconds > 0 && failed.loadSeconds < 60)
+        #expect(try !store.telemetrySamples(serverId: try #require(failed.id)).isEmpty)
+      }
     }
   }
 }
