@@ -9,49 +9,30 @@ struct SchemaV3Tests {
   static let v2 = "v2: telemetry series and per-cell, per-server peaks"
   static let v3 = "v3: mean VRAM, energy per generated token, each run's samplers"
 
-  static func temporaryPath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("strata-v2-\(UUID()).sqlite").path
-  }
-
-  static func remove(_ path: String) {
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-  }
-
   @Test("a database a v2 strata wrote migrates to v3 and keeps its rows")
   func migratesV2Database() throws {
-    let path = Self.temporaryPath()
-    defer { Self.remove(path) }
     // The schema exactly as the shipped migrations v1 and v2 left it, with rows in it,
     // written with raw SQL as that strata's records did.
-    do {
-      let old = try DatabaseQueue(path: path)
-      try Schema.migrator.migrate(old, upTo: Self.v2)
-      try old.write { db in
-        try db.execute(
-          sql: """
-            INSERT INTO run (id, startedAt, status, strataVersion, matrixPath, matrixHash, hostJSON, enginesJSON)
-            VALUES ('old', 1, 'done', '0.1.0', 'matrix.yaml', 'h', '{"cpuModel":"x"}', '{}')
-            """)
-        try db.execute(
-          sql: """
-            INSERT INTO server (runId, loadGroup, engine, argumentsJSON, port, loadSeconds, logPath, startedAt,
-              peakRSSBytes, meanPowerWatts, telemetryJSON)
-            VALUES ('old', 'g', 'cpu', '[]', 1, 0.5, 'l', 1, 1000, 42.5, '{}')
-            """)
-        try db.execute(
-          sql: """
-            INSERT INTO cell (runId, hash, loadGroup, engine, model, quant, assignmentJSON, variant, status,
-              serverId, peakRSSBytes, telemetryJSON)
-            VALUES ('old', 'c', 'g', 'cpu', 'm', 'Q4_1', '{}', '', 'done', 1, 900, '{"samples":3}')
-            """)
-        try db.execute(
-          sql: "INSERT INTO telemetry_sample (serverId, monoNanos, devicesJSON) VALUES (1, 5, '[]')")
-      }
-      #expect(try old.read { try Schema.migrator.hasCompletedMigrations($0) } == false)
+    let old = try OldDatabase(upTo: Self.v2, hostJSON: #"{"cpuModel":"x"}"#) { db in
+      try db.execute(
+        sql: """
+          INSERT INTO server (runId, loadGroup, engine, argumentsJSON, port, loadSeconds, logPath, startedAt,
+            peakRSSBytes, meanPowerWatts, telemetryJSON)
+          VALUES ('old', 'g', 'cpu', '[]', 1, 0.5, 'l', 1, 1000, 42.5, '{}')
+          """)
+      try db.execute(
+        sql: """
+          INSERT INTO cell (runId, hash, loadGroup, engine, model, quant, assignmentJSON, variant, status,
+            serverId, peakRSSBytes, telemetryJSON)
+          VALUES ('old', 'c', 'g', 'cpu', 'm', 'Q4_1', '{}', '', 'done', 1, 900, '{"samples":3}')
+          """)
+      try db.execute(sql: "INSERT INTO telemetry_sample (serverId, monoNanos, devicesJSON) VALUES (1, 5, '[]')")
     }
-    let store = try ResultStore(path: path)
-    let applied = try DatabaseQueue(path: path).read { try Schema.migrator.appliedIdentifiers($0) }
-    #expect(applied.contains(Self.v3))
+    // The file is removed when `old` goes: not before the test is done with it.
+    defer { withExtendedLifetime(old) {} }
+    #expect(try !old.applied().contains(Self.v3))
+    let store = try ResultStore(path: old.path)
+    #expect(try old.applied().contains(Self.v3))
     let figures = try #require(try store.cellTelemetry(runId: "old")["c"])
     #expect(figures.peakRSSBytes == 900 && figures.telemetryJSON == #"{"samples":3}"#)
     #expect(figures.meanVRAMBytes == nil && figures.joulesPerGeneratedToken == nil)

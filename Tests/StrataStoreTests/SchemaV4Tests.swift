@@ -10,31 +10,22 @@ struct SchemaV4Tests {
 
   @Test("a v3 database keeps its task results as generative answers, and an item may then be scored several ways")
   func migratesV3TaskResults() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-v3-\(UUID()).sqlite").path
-    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-    do {
-      let old = try DatabaseQueue(path: path)
-      try Schema.migrator.migrate(old, upTo: Self.v3)
-      try old.write { db in
-        try db.execute(
-          sql: """
-            INSERT INTO run (id, startedAt, status, strataVersion, matrixPath, matrixHash, hostJSON, enginesJSON)
-            VALUES ('old', 1, 'done', '0.1.0', 'matrix.yaml', 'h', '{}', '{}')
-            """)
-        try db.execute(
-          sql: """
-            INSERT INTO cell (runId, hash, loadGroup, engine, model, quant, assignmentJSON, variant, status)
-            VALUES ('old', 'c', 'g', 'cpu', 'm', 'Q4_1', '{}', '', 'done')
-            """)
-        try db.execute(
-          sql: """
-            INSERT INTO task_result (runId, cellHash, task, itemId, category, promptHash, response, extracted,
-              expected, correct, latencyMs)
-            VALUES ('old', 'c', 'arc', 'i1', 'MCAS', 'p', ' B', 'B', 'B', 1, 12.5)
-            """)
-      }
+    let old = try OldDatabase(upTo: Self.v3) { db in
+      try db.execute(
+        sql: """
+          INSERT INTO cell (runId, hash, loadGroup, engine, model, quant, assignmentJSON, variant, status)
+          VALUES ('old', 'c', 'g', 'cpu', 'm', 'Q4_1', '{}', '', 'done')
+          """)
+      try db.execute(
+        sql: """
+          INSERT INTO task_result (runId, cellHash, task, itemId, category, promptHash, response, extracted,
+            expected, correct, latencyMs)
+          VALUES ('old', 'c', 'arc', 'i1', 'MCAS', 'p', ' B', 'B', 'B', 1, 12.5)
+          """)
     }
-    let store = try ResultStore(path: path)
+    // The file is removed when `old` goes: not before the test is done with it.
+    defer { withExtendedLifetime(old) {} }
+    let store = try ResultStore(path: old.path)
     let migrated = try store.taskResults(runId: "old")
     #expect(
       migrated == [

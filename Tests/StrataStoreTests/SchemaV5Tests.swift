@@ -10,25 +10,16 @@ struct SchemaV5Tests {
 
   @Test("a v4 database keeps its servers, which loaded; a failed server's row keeps its reason and samples")
   func migratesV4Servers() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-v4-\(UUID()).sqlite").path
-    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-    do {
-      let old = try DatabaseQueue(path: path)
-      try Schema.migrator.migrate(old, upTo: Self.v4)
-      try old.write { db in
-        try db.execute(
-          sql: """
-            INSERT INTO run (id, startedAt, status, strataVersion, matrixPath, matrixHash, hostJSON, enginesJSON)
-            VALUES ('old', 1, 'done', '0.1.0', 'matrix.yaml', 'h', '{}', '{}')
-            """)
-        try db.execute(
-          sql: """
-            INSERT INTO server (runId, loadGroup, engine, argumentsJSON, port, loadSeconds, logPath, startedAt)
-            VALUES ('old', 'g', 'cpu', '[]', 8080, 0.5, 'l', 1)
-            """)
-      }
+    let old = try OldDatabase(upTo: Self.v4) { db in
+      try db.execute(
+        sql: """
+          INSERT INTO server (runId, loadGroup, engine, argumentsJSON, port, loadSeconds, logPath, startedAt)
+          VALUES ('old', 'g', 'cpu', '[]', 8080, 0.5, 'l', 1)
+          """)
     }
-    let store = try ResultStore(path: path)
+    // The file is removed when `old` goes: not before the test is done with it.
+    defer { withExtendedLifetime(old) {} }
+    let store = try ResultStore(path: old.path)
     let kept = try #require(try store.servers(runId: "old").first)
     #expect(kept.port == 8080 && kept.loadSeconds == 0.5 && kept.loadFailure == nil)
 
