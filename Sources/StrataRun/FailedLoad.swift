@@ -13,9 +13,12 @@ extension ServerRecord {
   ) -> ServerRecord {
     var arguments = launch.arguments(port: 0)
     if case .exitedDuringLoad(let actual, _, _, _)? = error as? SupervisorError { arguments = actual }
-    let port = arguments.firstIndex(of: "--port").map { $0 + 1 }.flatMap {
-      arguments.indices.contains($0) ? Int(arguments[$0]) : nil
-    }
+    // A container's `--port` is the one inside it, not the host's published port.
+    let port =
+      launch.engine.mode == .process
+      ? arguments.firstIndex(of: "--port").map { $0 + 1 }.flatMap {
+        arguments.indices.contains($0) ? Int(arguments[$0]) : nil
+      } : nil
     return ServerRecord(
       runId: runId, loadGroup: loadGroup, engine: launch.engine.name, argumentsJSON: jsonArray(arguments),
       port: port ?? 0, loadSeconds: loadSeconds, buildInfo: nil, logPath: launch.logPath, startedAt: startedAt,

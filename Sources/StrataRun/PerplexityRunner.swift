@@ -28,18 +28,28 @@ public struct PerplexityRunner: Sendable {
   }
 
   /// `llama-perplexity` in the directory of a process engine's `llama-server`, the
-  /// same build; nil for a container engine, whose image ships `llama-server` only.
-  public static func binary(for engine: EngineSpec) -> String? {
+  /// same build (a bare server name is looked up in `path` first); nil for a
+  /// container engine, whose image ships `llama-server` only.
+  public static func binary(
+    for engine: EngineSpec, path: String? = ProcessInfo.processInfo.environment["PATH"]
+  ) -> String? {
     guard engine.mode == .process else { return nil }
-    return ((engine.binary as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
-      "llama-perplexity")
+    let server = ExecutableLookup.find(engine.binary, path: path) ?? engine.binary
+    return ((server as NSString).deletingLastPathComponent as NSString).appendingPathComponent("llama-perplexity")
+  }
+
+  /// The engine's `llama-perplexity` when it can be run: the path above, if executable.
+  public static func runnableBinary(
+    for engine: EngineSpec, path: String? = ProcessInfo.processInfo.environment["PATH"]
+  ) -> String? {
+    binary(for: engine, path: path).flatMap { $0.contains("/") ? ExecutableLookup.find($0, path: nil) : nil }
   }
 
   /// Per item, whether the most likely continuation (mean log-probability per
   /// token, llama-perplexity's `acc_norm`) is the right one.
   public func score(_ items: [ContinuationItem]) async throws(ContinuationScoringError) -> [Bool] {
     guard !items.isEmpty else { return [] }
-    guard let binary = Self.binary(for: engine), FileManager.default.isExecutableFile(atPath: binary) else {
+    guard let binary = Self.runnableBinary(for: engine) else {
       throw .noPerplexityBinary(engine: engine.name, path: Self.binary(for: engine))
     }
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("strata-mc-\(UUID().uuidString).bin")

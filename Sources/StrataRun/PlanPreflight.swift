@@ -1,5 +1,6 @@
 import Foundation
 import StrataConfig
+import StrataEngine
 import StrataMatrix
 
 /// What a plan needs from the disk and the engines, checked before anything runs:
@@ -10,13 +11,17 @@ public enum PlanPreflight {
   /// on disk, as "what: path" lines. A process engine whose cells score multiple
   /// choice by continuation likelihood also needs `llama-perplexity` beside its
   /// `llama-server` (scripts/build-engines builds both).
-  public static func missingFiles(_ project: Project, plan: MatrixPlan) -> [String] {
+  /// A bare binary name counts when `searchPath` (default: strata's `PATH`) has it.
+  public static func missingFiles(
+    _ project: Project, plan: MatrixPlan, searchPath: String? = ProcessInfo.processInfo.environment["PATH"]
+  ) -> [String] {
     var problems: [String] = []
     var seen: Set<String> = []
     func require(_ path: String, _ what: String, executable: Bool = false) {
       guard seen.insert(path).inserted else { return }
-      let fm = FileManager.default
-      let ok = executable ? (!path.contains("/") || fm.isExecutableFile(atPath: path)) : fm.fileExists(atPath: path)
+      let ok =
+        executable
+        ? ExecutableLookup.find(path, path: searchPath) != nil : FileManager.default.fileExists(atPath: path)
       if !ok { problems.append("\(what): \(path)") }
     }
     for group in plan.groups {
@@ -30,8 +35,10 @@ public enum PlanPreflight {
       }
       for task in tasks(of: group, in: project) {
         require(task.items, "task \(task.name) items")
+        // Where the server itself is missing, that one line says the build is missing.
         if let engine, task.methods.contains(.continuationLikelihood),
-          let perplexity = PerplexityRunner.binary(for: engine)
+          ExecutableLookup.find(engine.binary, path: searchPath) != nil,
+          let perplexity = PerplexityRunner.binary(for: engine, path: searchPath)
         {
           require(
             perplexity, "engine \(engine.name) llama-perplexity (for \(task.name) continuation_likelihood)",

@@ -60,10 +60,12 @@ public final class ServerTelemetry: Sendable {
 
 /// Writes a server's samples to the store in the batches the recorder hands over.
 ///
-/// Sampling starts before launch (the VRAM baseline) but the server's row exists
-/// only once it answers /health: points that come before `bind(serverId:)` wait
-/// here and go with the first write after it. A failed write keeps its points
-/// for the next one, so a busy database delays samples but loses none.
+/// Sampling starts before launch (the VRAM baseline) but the server's row is
+/// written once it answers /health, or once it has failed to load: points that
+/// come before `bind(serverId:)` wait here and go with the first write after it.
+/// Only a server that was never spawned has no row, and then its baseline
+/// points are dropped with a note. A failed write keeps its points for the next
+/// one, so a busy database delays samples but loses none.
 final class TelemetrySampleWriter: Sendable {
   private let store: ResultStore
   private let state = Mutex(State())
@@ -103,8 +105,8 @@ final class TelemetrySampleWriter: Sendable {
       return (state.serverId, state.waiting)
     }
     guard let serverId else {
-      // No server row to hang them on: the server never answered /health.
-      return batch.isEmpty ? nil : "\(batch.count) samples of a server that never became ready were not stored"
+      // No server row to hang them on: the server was never spawned.
+      return batch.isEmpty ? nil : "\(batch.count) samples of a server that never started were not stored"
     }
     insert(batch, serverId: serverId)
     return state.withLock { state in

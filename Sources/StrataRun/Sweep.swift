@@ -93,8 +93,9 @@ public struct Sweep: Sendable {
         var spawned: (launch: ServerLaunch, monotonic: Double, wall: Double)?
         /// A server that never answered /health still gets a row, with the reason, so
         /// the samples taken while it loaded (memory climbing until it died) are kept.
+        var ready = false
         func recordFailedLoad(_ error: any Error) {
-          guard serverId == nil, let spawned,
+          guard !ready, serverId == nil, let spawned,
             let id = try? store.insert(
               ServerRecord.failedLoad(
                 error, launch: spawned.launch, runId: runId, loadGroup: group.key.id,
@@ -121,6 +122,7 @@ public struct Sweep: Sendable {
                 onExit: { status in if let serverId { try? store.setServerExit(id: serverId, exitStatus: "\(status)") }
                 }
               ) { server in
+                ready = true
                 context.progress(.serverReady(loadSeconds: server.loadSeconds))
                 let buildInfo = try? await server.client.props().buildInfo
                 if let expected = identities[group.key.engine]?.expectedBuildInfo, let buildInfo, buildInfo != expected
@@ -161,8 +163,9 @@ public struct Sweep: Sendable {
         } catch  where !(error is CancellationError) && !Task.isCancelled {
           try? summarize()
           for (offset, cellPlan) in group.cells.enumerated() where !finished.contains(cellPlan.cell.id) {
+            // serverId ties the cell to its server's samples, a server that failed to load included.
             try store.updateCell(
-              runId: runId, hash: cellPlan.cell.id, status: "failed", failure: "\(error)",
+              runId: runId, hash: cellPlan.cell.id, status: "failed", failure: "\(error)", serverId: serverId,
               finishedAt: context.wallClock())
             context.progress(.cellFinished(index: first + offset + 1, status: "failed", detail: "\(error)"))
             tally.failed += 1

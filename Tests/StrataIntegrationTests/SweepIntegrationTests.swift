@@ -177,6 +177,7 @@ struct SweepIntegrationTests {
       // while it loaded are kept under it.
       let servers = try store.servers(runId: outcome.runId)
       #expect(servers.count == 2, "flash_attn on and off: two servers")
+      #expect(Set(cells.compactMap(\.serverId)) == Set(servers.compactMap(\.id)), "each failed cell names its server")
       for failed in servers {
         #expect((failed.loadFailure ?? "").contains("exited during load"))
         #expect(failed.port > 0 && failed.argumentsJSON.contains("bogus.Q4_1.gguf") && failed.buildInfo == nil)

@@ -29,6 +29,20 @@ struct FailedLoadTests {
     #expect(row.engine == "cpu" && row.logPath == "/logs/1.log" && row.loadGroup == "g")
   }
 
+  @Test("a container's --port is the one inside it, so the row's port is 0 (its log has the published one)")
+  func containerPort() {
+    var engine = Self.engine
+    engine.mode = .container
+    let launch = ServerLaunch(
+      engine: engine, modelPath: "/models/m.gguf", flagArguments: [], logPath: "/logs/2.log", runId: "r", index: 2)
+    let error = SupervisorError.exitedDuringLoad(
+      arguments: ["podman", "run", "localhost/llama.cpp:server", "--port", "8080"], status: .exited(1),
+      logPath: "/logs/2.log", logTail: "")
+    let row = ServerRecord.failedLoad(error, launch: launch, runId: "r", loadGroup: "g", loadSeconds: 1, startedAt: 1)
+    #expect(row.port == 0)
+    #expect(row.argumentsJSON.contains("podman"))
+  }
+
   @Test("a timeout has no arguments of its own: the launch's, with port 0; Ctrl-C says interrupted")
   func timeoutAndInterrupt() {
     let timeout = ServerRecord.failedLoad(

@@ -76,7 +76,7 @@ struct PlanPreflightTests {
     #expect(PlanPreflight.missingFiles(project, plan: plan).isEmpty)
   }
 
-  @Test("missing server, model and items are each named once")
+  @Test("missing server, model and items are each named once; a missing build is one line, not two")
   func everythingMissing() throws {
     let scratch = try ScratchProject()
     try FileManager.default.removeItem(atPath: scratch.directory + "/model.Q4_0.gguf")
@@ -87,8 +87,29 @@ struct PlanPreflightTests {
         "engine cpu binary: \(scratch.directory)/bin/llama-server",
         "model tiny Q4_0: \(scratch.directory)/model.Q4_0.gguf",
         "task arc items: \(scratch.directory)/items.jsonl",
-        "engine cpu llama-perplexity (for arc continuation_likelihood): \(scratch.directory)/bin/llama-perplexity",
       ])
+  }
+
+  @Test("a bare server name is looked up in PATH, and llama-perplexity is expected beside what it finds")
+  func bareNameInPath() throws {
+    let scratch = try ScratchProject()
+    try scratch.write("engines/cpu.yaml", "name: cpu\nbackend: cpu\nbinary: llama-server\n")
+    let (project, plan) = try scratch.load()
+    let bin = scratch.directory + "/bin"
+    #expect(
+      PlanPreflight.missingFiles(project, plan: plan, searchPath: "/nonexistent:\(bin)") == [
+        "engine cpu binary: llama-server"
+      ])
+    try scratch.executable("bin/llama-server")
+    #expect(
+      PlanPreflight.missingFiles(project, plan: plan, searchPath: "/nonexistent:\(bin)") == [
+        "engine cpu llama-perplexity (for arc continuation_likelihood): \(bin)/llama-perplexity"
+      ])
+    try scratch.executable("bin/llama-perplexity")
+    #expect(PlanPreflight.missingFiles(project, plan: plan, searchPath: "/nonexistent:\(bin)").isEmpty)
+    let engine = try #require(project.engines["cpu"])
+    #expect(PerplexityRunner.runnableBinary(for: engine, path: bin) == "\(bin)/llama-perplexity")
+    #expect(PerplexityRunner.runnableBinary(for: engine, path: "/nonexistent") == nil)
   }
 
   @Test("a container engine's continuation likelihood is a note, once per engine and task, and not a missing file")

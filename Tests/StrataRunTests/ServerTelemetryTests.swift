@@ -81,7 +81,7 @@ struct ServerTelemetryTests {
     #expect(try store.telemetrySamples(serverId: server).count == run.points.count)
   }
 
-  @Test("a server that never became ready: nothing is stored, and the report says how much was dropped")
+  @Test("a server that never started (no row): nothing is stored, and the report says how much was dropped")
   func neverBound() async throws {
     let (store, server) = try storeWithServer()
     let telemetry = telemetry(store)
@@ -89,7 +89,7 @@ struct ServerTelemetryTests {
     try await Task.sleep(nanoseconds: 150_000_000)
     let (run, problems) = telemetry.finish()
     #expect(try store.telemetrySamples(serverId: server).isEmpty)
-    #expect(problems == ["\(run.points.count) samples of a server that never became ready were not stored"])
+    #expect(problems == ["\(run.points.count) samples of a server that never started were not stored"])
   }
 }
 

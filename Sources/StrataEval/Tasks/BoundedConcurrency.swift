@@ -52,7 +52,11 @@ extension BoundedConcurrency {
           try await forEach(elements, limit: limit, work: first) { middleSink.yield($0) }
           middleSink.finish()
         } catch {
+          // Straight to the caller too: the programs still queued for the second
+          // stage must not run (and be stored) after the first stage has failed.
           middleSink.finish(throwing: error)
+          outputSink.finish(throwing: error)
+          throw error
         }
       }
       group.addTask {
@@ -61,12 +65,16 @@ extension BoundedConcurrency {
             try Task.checkCancellation()
             outputSink.yield(try await then(middle))
           }
+          try Task.checkCancellation()
           outputSink.finish()
         } catch {
           outputSink.finish(throwing: error)
+          throw error
         }
       }
       for try await output in outputs { try onResult(output) }
+      // A cancelled caller ends the loop above as if the stream were done.
+      try Task.checkCancellation()
       try await group.waitForAll()
     }
   }
