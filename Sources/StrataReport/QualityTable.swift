@@ -120,9 +120,7 @@ public enum QualityRenderer {
     }
     switch format {
     case .json:
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      return (try? encoder.encode(rows)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "[]\n"
+      return ReportEncoding.json(rows)
     case .csv:
       let csvHeaders =
         [
@@ -138,7 +136,7 @@ public enum QualityRenderer {
           row.mcnemar.map { String($0.b) } ?? "", row.mcnemar.map { String($0.c) } ?? "",
           row.mcnemar.map { String($0.pValue) } ?? "", String(row.evalSeconds),
         ]
-        return fields.map(csvField).joined(separator: ",")
+        return fields.map(ReportEncoding.csvField).joined(separator: ",")
       }
       return ([csvHeaders.joined(separator: ",")] + lines).joined(separator: "\n") + "\n"
     case .markdown:
@@ -168,8 +166,4 @@ public enum QualityRenderer {
   static func format2(_ value: Double) -> String { String(format: "%.2f", value) }
   static func format3(_ value: Double) -> String { String(format: "%.3f", value) }
   static func formatP(_ value: Double) -> String { value < 0.001 ? "<0.001" : String(format: "%.3f", value) }
-  static func csvField(_ text: String) -> String {
-    text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-      ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-  }
 }

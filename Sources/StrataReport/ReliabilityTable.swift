@@ -45,16 +45,14 @@ public enum ReliabilityBuilder {
   public static func render(_ rows: [ReliabilityRow], format: ReportFormat) -> String {
     switch format {
     case .json:
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      return (try? encoder.encode(rows)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "[]\n"
+      return ReportEncoding.json(rows)
     case .csv:
       var lines = ["cell,label,task,method,bin_low,bin_high,items,mean_confidence,accuracy"]
       for row in rows {
         for bin in row.bins {
           lines.append(
             [
-              row.cell, QualityRenderer.csvField(row.label), row.task, row.method, String(bin.lower), String(bin.upper),
+              row.cell, ReportEncoding.csvField(row.label), row.task, row.method, String(bin.lower), String(bin.upper),
               String(bin.count), bin.meanConfidence.map { String($0) } ?? "", bin.accuracy.map { String($0) } ?? "",
             ].joined(separator: ","))
         }

@@ -13,7 +13,7 @@ public enum ReportRenderer {
     case .table: renderTable(rows)
     case .markdown: renderMarkdown(rows)
     case .csv: renderCSV(rows)
-    case .json: renderJSON(rows)
+    case .json: ReportEncoding.json(rows)
     }
   }
 
@@ -145,10 +145,6 @@ public enum ReportRenderer {
         "accuracy_high", "items", "status", "failure",
       ]
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
-    func quote(_ field: String) -> String {
-      field.contains(where: { ",\"\n".contains($0) })
-        ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-    }
     var lines = [header.joined(separator: ",")]
     for row in rows {
       func bytes(_ value: Int64?) -> String { value.map(String.init) ?? "" }
@@ -167,15 +163,8 @@ public enum ReportRenderer {
         row.accuracy.map { String($0.trials) } ?? "", row.status, row.failure ?? "",
       ]
       let fields = identity + speed + machine + quality
-      lines.append(fields.map(quote).joined(separator: ","))
+      lines.append(fields.map(ReportEncoding.csvField).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
-  }
-
-  static func renderJSON(_ rows: [ComparisonRow]) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    guard let data = try? encoder.encode(rows) else { return "[]\n" }
-    return String(decoding: data, as: UTF8.self) + "\n"
   }
 }

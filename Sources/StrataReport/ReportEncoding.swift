@@ -1,0 +1,17 @@
+import Foundation
+
+/// The two machine formats every report table shares, written once.
+enum ReportEncoding {
+  /// Rows as pretty-printed JSON with sorted keys and a final newline; `[]` if they cannot be encoded.
+  static func json<Row: Encodable>(_ rows: [Row]) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return (try? encoder.encode(rows)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "[]\n"
+  }
+
+  /// One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a newline.
+  static func csvField(_ text: String) -> String {
+    text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+      ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+  }
+}
