@@ -42,16 +42,20 @@ let package = Package(
         "StrataConfig", "StrataMatrix", "StrataEngine", "StrataClient", "StrataEval",
         "StrataStore", "StrataReport", "StrataTelemetry",
       ]),
-    .executableTarget(name: "strata", dependencies: ["StrataRun", "StrataReport", argumentParser]),
+    .executableTarget(
+      name: "strata", dependencies: ["StrataRun", "StrataReport", "StrataEval", "StrataConfig", argumentParser]),
 
     .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "StrataTelemetryTests", dependencies: ["StrataTelemetry"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "StrataTelemetryTests", dependencies: ["StrataTelemetry", "StrataTestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "StrataMatrixTests", dependencies: ["StrataMatrix", "StrataConfig"]),
-    // Shared by the test targets that start llama-server (a plain target: test targets cannot depend on each other).
+    // Shared by the test targets that start llama-server (a plain target: test
+    // targets cannot depend on each other).
     .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
     .testTarget(name: "StrataClientTests", dependencies: ["StrataClient", "StrataTestSupport"]),
     .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig"]),
-    .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig"]),
+    .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig", "StrataTestSupport"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
     .testTarget(name: "StrataRunTests", dependencies: ["StrataRun", "StrataStore", "StrataTelemetry"]),
     .testTarget(

@@ -4,17 +4,15 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sched.h>
-#endif
 
-/* One report from the child; 20 bytes, so each write on the pipe is atomic. */
+/* One report from the child; 8 bytes, so each write on the pipe is atomic. */
 struct strata_sandbox_message {
-  int stage, error, first_error, isolation;
+  int stage, error;
 };
 
 /* Everything between fork and execve below is async-signal-safe: the parent may
@@ -22,16 +20,16 @@ struct strata_sandbox_message {
    raw system calls only, no malloc, no stdio, no glibc set*id (which signals
    every thread of the process). */
 
-static void report(int fd, int stage, int error, int first_error, int isolation) {
-  struct strata_sandbox_message message = {stage, error, first_error, isolation};
+static void report(int fd, int stage, int error) {
+  struct strata_sandbox_message message = {stage, error};
   ssize_t written;
   do {
     written = write(fd, &message, sizeof message);
   } while (written < 0 && errno == EINTR);
 }
 
-static void fail(int fd, int stage, int error, int first_error) {
-  report(fd, stage, error, first_error, STRATA_SANDBOX_ISOLATION_NONE);
+static void fail(int fd, int stage, int error) {
+  report(fd, stage, error);
   _exit(127);
 }
 
@@ -59,8 +57,30 @@ static int move_to(int fd, int target) {
   return dup2(fd, target) < 0 ? -1 : 0;
 }
 
+/* Waits for every descendant that comes to it and exits as bubblewrap did.
+   bubblewrap's monitor exits as soon as its init reports the program's status,
+   without waiting for that init, so the CPU time of the program would be lost
+   with it. As a subreaper this process inherits the orphaned init, waits for it,
+   and so its own rusage, which strata reads, holds the program's. */
+static void reap_all(pid_t bubblewrap) {
+  int exit_code = 127;
+  while (1) {
+    int status;
+    pid_t reaped = wait4(-1, &status, 0, NULL);
+    if (reaped < 0) {
+      if (errno == EINTR) continue;
+      break; /* ECHILD: nothing is left */
+    }
+    if (reaped == bubblewrap) {
+      /* bubblewrap's own convention for a signalled program: 128 + signal. */
+      exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+  }
+  _exit(exit_code);
+}
+
 static void child(const struct strata_sandbox_spec *spec, int pipe_fd) {
-  if (setpgid(0, 0) != 0) fail(pipe_fd, STRATA_SANDBOX_STAGE_SETPGID, errno, 0);
+  if (setpgid(0, 0) != 0) fail(pipe_fd, STRATA_SANDBOX_STAGE_SETPGID, errno);
 
   /* Ignored signals survive execve, and strata ignores some (SIGINT, SIGPIPE). */
   struct sigaction defaults;
@@ -78,46 +98,27 @@ static void child(const struct strata_sandbox_spec *spec, int pipe_fd) {
   if (limit(RLIMIT_CPU, spec->cpu_seconds, spec->cpu_seconds + 1) != 0 ||
       limit(RLIMIT_AS, spec->address_space_bytes, spec->address_space_bytes) != 0 ||
       limit(RLIMIT_FSIZE, spec->file_size_bytes, spec->file_size_bytes) != 0 ||
-      limit(RLIMIT_NPROC, spec->max_processes, spec->max_processes) != 0 ||
       limit(RLIMIT_NOFILE, spec->max_open_files, spec->max_open_files) != 0)
-    fail(pipe_fd, STRATA_SANDBOX_STAGE_RLIMIT, errno, 0);
+    fail(pipe_fd, STRATA_SANDBOX_STAGE_RLIMIT, errno);
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
 
-  if (spec->run_as_uid >= 0) {
-    /* Raw calls: glibc's wrappers broadcast to threads this child does not have. */
-    if (syscall(SYS_setgroups, 0, NULL) != 0 ||
-        syscall(SYS_setresgid, spec->run_as_gid, spec->run_as_gid, spec->run_as_gid) != 0 ||
-        syscall(SYS_setresuid, spec->run_as_uid, spec->run_as_uid, spec->run_as_uid) != 0)
-      fail(pipe_fd, STRATA_SANDBOX_STAGE_IDENTITY, errno, 0);
-  }
-
-  int isolation = STRATA_SANDBOX_ISOLATION_NONE;
-#ifdef __linux__
-  /* A new network namespace has only a loopback device, and it is down: no
-     connection leaves, not even to the host's 127.0.0.1. Without CAP_SYS_ADMIN
-     the kernel refuses it, unless it comes with a new user namespace (where the
-     child holds the capability); that needs unprivileged user namespaces. */
-  if (unshare(CLONE_NEWNET) == 0) {
-    isolation = STRATA_SANDBOX_ISOLATION_NET;
-  } else {
-    int first_error = errno;
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-      fail(pipe_fd, STRATA_SANDBOX_STAGE_UNSHARE, errno, first_error);
-    isolation = STRATA_SANDBOX_ISOLATION_USER_NET;
-  }
-#else
-  fail(pipe_fd, STRATA_SANDBOX_STAGE_UNSHARE, ENOSYS, ENOSYS);
-#endif
-
-  if (chdir(spec->workdir) != 0) fail(pipe_fd, STRATA_SANDBOX_STAGE_CHDIR, errno, 0);
+  if (chdir(spec->workdir) != 0) fail(pipe_fd, STRATA_SANDBOX_STAGE_CHDIR, errno);
   if (move_to(spec->stdin_fd, 0) != 0 || move_to(spec->stdout_fd, 1) != 0 || move_to(spec->stderr_fd, 2) != 0)
-    fail(pipe_fd, STRATA_SANDBOX_STAGE_DUP2, errno, 0);
+    fail(pipe_fd, STRATA_SANDBOX_STAGE_DUP2, errno);
   close_from(3, pipe_fd, open_files.rlim_cur);
 
-  report(pipe_fd, STRATA_SANDBOX_STAGE_NONE, 0, 0, isolation);
-  execve(spec->path, spec->argv, spec->envp);
-  fail(pipe_fd, STRATA_SANDBOX_STAGE_EXEC, errno, 0);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) fail(pipe_fd, STRATA_SANDBOX_STAGE_FORK, errno);
+  pid_t bubblewrap = fork();
+  if (bubblewrap < 0) fail(pipe_fd, STRATA_SANDBOX_STAGE_FORK, errno);
+  if (bubblewrap == 0) {
+    report(pipe_fd, STRATA_SANDBOX_STAGE_NONE, 0);
+    execve(spec->path, spec->argv, spec->envp);
+    fail(pipe_fd, STRATA_SANDBOX_STAGE_EXEC, errno);
+  }
+  /* The read end sees end of file once bubblewrap has exec'd (close-on-exec). */
+  close(pipe_fd);
+  reap_all(bubblewrap);
 }
 
 int strata_sandbox_spawn(const struct strata_sandbox_spec *spec, struct strata_sandbox_result *result) {
@@ -155,8 +156,6 @@ int strata_sandbox_spawn(const struct strata_sandbox_spec *spec, struct strata_s
     if (got != (ssize_t)sizeof message) break;
     result->stage = message.stage;
     result->error = message.error;
-    result->first_error = message.first_error;
-    if (message.stage == STRATA_SANDBOX_STAGE_NONE) result->isolation = message.isolation;
   }
   close(fds[0]);
   if (result->stage != STRATA_SANDBOX_STAGE_NONE) {

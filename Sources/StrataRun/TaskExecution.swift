@@ -202,6 +202,7 @@ struct TaskExecution: Sendable {
     case .assertionFailed: "assertion"
     case .timeout: "timeout"
     case .memoryExceeded: "memory"
+    case .exitedBeforeTests: "early_exit"
     case .crashed: "crash"
     }
   }

@@ -44,9 +44,9 @@ struct EnginesCommand: AsyncParsableCommand {
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+      emit(String(decoding: try encoder.encode(reports), as: UTF8.self))
     } else {
-      print(EngineTable.render(reports), terminator: "")
+      emit(EngineTable.render(reports), terminator: "")
     }
     if reports.contains(where: { !$0.available }) { throw ExitCode(1) }
   }

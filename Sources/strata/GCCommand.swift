@@ -23,18 +23,18 @@ struct GCCommand: AsyncParsableCommand {
     let (leftovers, problems) = await collector.find()
     for problem in problems { printError("note: \(problem)") }
     guard !leftovers.isEmpty else {
-      print("nothing to clean up: no strata container or server process outlived its strata")
+      emit("nothing to clean up: no strata container or server process outlived its strata")
       return
     }
     var failures = 0
     for leftover in leftovers {
       if dryRun {
-        print("would remove \(leftover)")
+        emit("would remove \(leftover)")
       } else if let failure = await collector.remove(leftover) {
         failures += 1
         printError("could not remove \(leftover): \(failure)")
       } else {
-        print("removed \(leftover)")
+        emit("removed \(leftover)")
       }
     }
     if failures > 0 { throw ExitCode(1) }

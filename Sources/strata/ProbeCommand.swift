@@ -30,13 +30,13 @@ struct ProbeCommand: AsyncParsableCommand {
     guard !errors.isEmpty else { return }
     let within5 = Double(errors.filter { $0 <= 5 }.count) / Double(errors.count)
     let p99 = errors[min(errors.count - 1, Int(Double(errors.count) * 0.99))]
-    print("sampling: \(run.points.count) ticks in \(seconds) s at \(rate) Hz")
-    print(
+    emit("sampling: \(run.points.count) ticks in \(seconds) s at \(rate) Hz")
+    emit(
       String(
         format: "  intervals within 5 ms of target: %.2f%%; p99 deviation %.2f ms; max %.2f ms", within5 * 100, p99,
         errors.last ?? 0))
     if let cpu {
-      print(String(format: "  sampling thread CPU: %.3f s = %.3f%% of one core", cpu, cpu / seconds * 100))
+      emit(String(format: "  sampling thread CPU: %.3f s = %.3f%% of one core", cpu, cpu / seconds * 100))
     }
   }
   func run() async throws {
@@ -60,7 +60,7 @@ struct ProbeCommand: AsyncParsableCommand {
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      print(String(decoding: try encoder.encode(report), as: UTF8.self))
+      emit(String(decoding: try encoder.encode(report), as: UTF8.self))
     } else {
       printText(report)
     }
@@ -72,32 +72,32 @@ struct ProbeCommand: AsyncParsableCommand {
   private func printText(_ report: ProbeReport) {
     let host = report.host
     let devices = report.devices
-    print("host: \(host.hostname)")
-    print("  cpu: \(host.cpuModel), \(host.logicalCores) logical cores")
-    print("  memory: \(host.memoryBytes / 1_048_576) MiB")
-    print("  os: \(host.os); kernel \(host.kernel)")
-    print("samplers:")
+    emit("host: \(host.hostname)")
+    emit("  cpu: \(host.cpuModel), \(host.logicalCores) logical cores")
+    emit("  memory: \(host.memoryBytes / 1_048_576) MiB")
+    emit("  os: \(host.os); kernel \(host.kernel)")
+    emit("samplers:")
     for status in report.samplers {
-      print("  \(status.sampler): \(status.available ? "works" : "not available — \(status.reason ?? "unknown")")")
+      emit("  \(status.sampler): \(status.available ? "works" : "not available — \(status.reason ?? "unknown")")")
     }
-    print("  process (/proc): works")
-    print(report.drmDevices.isEmpty ? "DRM devices (libdrm): none" : "DRM devices (libdrm):")
+    emit("  process (/proc): works")
+    emit(report.drmDevices.isEmpty ? "DRM devices (libdrm): none" : "DRM devices (libdrm):")
     for device in report.drmDevices {
-      print("  \(device.pciSlot ?? "-") \(device.nodes.joined(separator: " "))")
+      emit("  \(device.pciSlot ?? "-") \(device.nodes.joined(separator: " "))")
     }
-    print(
+    emit(
       report.vulkanDevices.isEmpty
         ? "Vulkan devices: none (\(report.vulkanProblem ?? "the loader lists none"))" : "Vulkan devices:")
     for (index, device) in report.vulkanDevices.enumerated() {
       let heap =
         device.deviceLocalHeapBytes.first.map { "\($0 / 1_048_576) MiB device-local" } ?? "no device-local heap"
-      print("  \(index): \(device.name) (\(device.type), Vulkan \(device.apiVersion), \(heap))")
+      emit("  \(index): \(device.name) (\(device.type), Vulkan \(device.apiVersion), \(heap))")
       printVulkanDetails(device)
     }
-    print(devices.isEmpty ? "GPU samplers see no devices" : "devices:")
+    emit(devices.isEmpty ? "GPU samplers see no devices" : "devices:")
     for device in devices {
       let vram = device.vramTotalBytes.map { "\(($0) / 1_048_576) MiB VRAM" } ?? "VRAM unknown"
-      print("  \(device.device): \(vram)")
+      emit("  \(device.device): \(vram)")
     }
   }
 }
@@ -107,14 +107,14 @@ extension ProbeCommand {
   /// to be missing where the driver does not offer it.
   fileprivate func printVulkanDetails(_ device: VulkanDevice) {
     let driver = device.driverName.map { name in [name, device.driverInfo].compactMap { $0 }.joined(separator: ", ") }
-    print("     driver: \(driver ?? "not reported (no Vulkan 1.2 or VK_KHR_driver_properties)")")
-    print("     PCI: \(device.pciSlot ?? "not reported (no VK_EXT_pci_bus_info)")")
+    emit("     driver: \(driver ?? "not reported (no Vulkan 1.2 or VK_KHR_driver_properties)")")
+    emit("     PCI: \(device.pciSlot ?? "not reported (no VK_EXT_pci_bus_info)")")
     guard let budgets = device.deviceLocalHeapBudgets else {
-      print("     memory budget: not offered (no VK_EXT_memory_budget)")
+      emit("     memory budget: not offered (no VK_EXT_memory_budget)")
       return
     }
     for heap in budgets {
-      print(
+      emit(
         "     heap \(heap.heapIndex): \(heap.sizeBytes / 1_048_576) MiB, budget \(heap.budgetBytes / 1_048_576) MiB"
           + " -> estimated in use on the device: \(heap.estimatedDeviceUsedBytes / 1_048_576) MiB"
           + " (estimate = size - budget; Vulkan cannot see other processes' memory)")

@@ -42,7 +42,7 @@ struct ReportCommand: AsyncParsableCommand {
       let runs = try store.runs()
       if list {
         for record in runs {
-          print("\(record.id)  \(record.status)  started \(record.startedAt)  \(record.matrixPath)")
+          emit("\(record.id)  \(record.status)  started \(record.startedAt)  \(record.matrixPath)")
         }
         return
       }
@@ -60,7 +60,7 @@ struct ReportCommand: AsyncParsableCommand {
           printError("run \(runId) has no answers with a confidence (score a task with method: letter_likelihood)")
           throw ExitCode(2)
         }
-        print(ReliabilityBuilder.render(rows, format: format), terminator: "")
+        emit(ReliabilityBuilder.render(rows, format: format), terminator: "")
         return
       }
       if breakdown == .category {
@@ -69,15 +69,15 @@ struct ReportCommand: AsyncParsableCommand {
           printError("run \(runId) has no task results to break down")
           throw ExitCode(2)
         }
-        print(QualityRenderer.render(rows, format: format), terminator: "")
+        emit(QualityRenderer.render(rows, format: format), terminator: "")
         return
       }
-      print(
+      emit(
         ReportRenderer.render(try ComparisonBuilder.rows(store: store, runId: runId), format: format), terminator: "")
       if format == .table || format == .markdown {
         let quality = QualityRenderer.render(try QualityBuilder.rows(store: store, runId: runId), format: format)
-        if !quality.isEmpty { print("\nquality:\n" + quality, terminator: "") }
-        print("\n" + EngineSection.render(try EngineSection.lines(store: store, runId: runId)), terminator: "")
+        if !quality.isEmpty { emit("\nquality:\n" + quality, terminator: "") }
+        emit("\n" + EngineSection.render(try EngineSection.lines(store: store, runId: runId)), terminator: "")
       }
     } catch let error as StoreError {
       printError(error.description)

@@ -137,11 +137,11 @@ struct RunCommand: AsyncParsableCommand {
     }
     terminal.finish()
     let rows = try ComparisonBuilder.rows(store: store, runId: outcome.runId)
-    print(ReportRenderer.render(rows, format: format), terminator: "")
+    emit(ReportRenderer.render(rows, format: format), terminator: "")
     if format == .table || format == .markdown {
       let quality = QualityRenderer.render(try QualityBuilder.rows(store: store, runId: outcome.runId), format: format)
-      if !quality.isEmpty { print("\nquality:\n" + quality, terminator: "") }
-      print("\n" + EngineSection.render(try EngineSection.lines(store: store, runId: outcome.runId)), terminator: "")
+      if !quality.isEmpty { emit("\nquality:\n" + quality, terminator: "") }
+      emit("\n" + EngineSection.render(try EngineSection.lines(store: store, runId: outcome.runId)), terminator: "")
     }
     printError(
       "run \(outcome.runId): \(outcome.done) cells done, \(outcome.failed) failed, \(outcome.skipped) skipped; database \(options.db)"

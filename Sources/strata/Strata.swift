@@ -17,6 +17,7 @@ struct Strata: AsyncParsableCommand {
     version: version,
     subcommands: [
       RunCommand.self, ReportCommand.self, ValidateCommand.self, EnginesCommand.self, GCCommand.self, ProbeCommand.self,
+      SandboxGroupCommand.self,
     ])
 }
 

@@ -1,5 +1,6 @@
 @preconcurrency import Dispatch
 import Foundation
+import StrataConfig
 import StrataEngine
 import StrataMatrix
 import StrataRun
@@ -9,8 +10,17 @@ import Synchronization
   import Glibc
 #endif
 
+/// A line on stderr. Every message may carry outside text (log tails, server
+/// errors, paths), so it is cleaned of terminal controls here, in one place.
 func printError(_ message: String) {
-  FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+  let clean = TerminalText.clean(message)
+  FileHandle.standardError.write(Data((clean.hasSuffix("\n") ? clean : clean + "\n").utf8))
+}
+
+/// Output on stdout, cleaned of terminal controls like ``printError(_:)``: tables
+/// hold item categories, model names and build strings from outside.
+func emit(_ text: String, terminator: String = "\n") {
+  print(TerminalText.clean(text), terminator: terminator)
 }
 
 /// The progress line: rewritten in place on a terminal, one line per milestone otherwise (logs, CI).
@@ -49,12 +59,14 @@ final class ProgressLine: Sendable {
 
   /// A line that stays.
   func note(_ text: String) {
-    if interactive { printError("\r\u{1B}[K" + text) } else { printError(text) }
+    if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    printError(text)
   }
 
   private func update(_ text: String) {
     guard interactive else { return }
-    FileHandle.standardError.write(Data("\r\u{1B}[K\(state.prefix): \(text)".prefix(400).utf8))
+    let line = TerminalText.clean("\(state.prefix): \(text)")
+    FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).prefix(400).utf8))
   }
 
   func finish() {

@@ -17,7 +17,7 @@ struct ValidateCommand: AsyncParsableCommand {
   func run() async throws {
     let project = try loadProject(options, matrix: matrix)
     let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
-    print(PlanPrinter.describe(plan))
+    emit(PlanPrinter.describe(plan))
     for note in PlanPreflight.skippedMethods(project, plan: plan) { printError("note: \(note)") }
     let missing = PlanPreflight.missingFiles(project, plan: plan)
     guard missing.isEmpty else {

@@ -22,7 +22,9 @@ private enum RealServer {
   }
 }
 
-@Suite("llama-server integration", .tags(.integration), .enabled(if: RealServer.available), .serialized)
+@Suite(
+  "llama-server integration", .tags(.integration),
+  RealPartGate.needs("the CPU llama-server and SmolLM2 from scripts/setup") { RealServer.available }, .serialized)
 struct LlamaServerIntegrationTests {
   @Test("health, model meta, props, streamed completion and chat against the real server")
   func realServer() async throws {

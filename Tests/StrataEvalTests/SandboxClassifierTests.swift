@@ -47,15 +47,56 @@ struct SandboxClassifierTests {
     ])
   func verdict(exit: SandboxExit, stoppedAtWallLimit: Bool, stderr: String, expected: SandboxOutcomeKind) {
     let kind = SandboxOutcomeClassifier.classify(
-      exit: exit, stoppedAtWallLimit: stoppedAtWallLimit, cpuSeconds: 0.1, cpuLimitSeconds: 2, stderr: stderr)
+      exit: exit, stoppedAtWallLimit: stoppedAtWallLimit, cpuSeconds: 0.1, cpuLimitSeconds: 2, stderr: stderr,
+      completed: true)
     #expect(kind == expected)
   }
 
   @Test("SIGKILL after the CPU limit is the hard limit's, not a crash")
   func hardCPULimit() {
     let kind = SandboxOutcomeClassifier.classify(
-      exit: .signalled(SIGKILL), stoppedAtWallLimit: false, cpuSeconds: 2.4, cpuLimitSeconds: 2, stderr: "")
+      exit: .signalled(SIGKILL), stoppedAtWallLimit: false, cpuSeconds: 2.4, cpuLimitSeconds: 2, stderr: "",
+      completed: false)
     #expect(kind == .timeout(.cpuTime))
+  }
+
+  @Test("status 0 without the completion marker is an early exit, not a pass")
+  func earlyExit() {
+    let kind = SandboxOutcomeClassifier.classify(
+      exit: .exited(0), stoppedAtWallLimit: false, cpuSeconds: 0.1, cpuLimitSeconds: 2, stderr: "", completed: false)
+    #expect(kind == .exitedBeforeTests)
+    #expect(kind.description == "exited before its tests finished")
+  }
+
+  @Test(
+    "bubblewrap's 128+signal exit reads as the signal",
+    arguments: [
+      (Int32(0) << 8, SandboxExit.exited(0)), (Int32(3) << 8, .exited(3)), (Int32(137) << 8, .signalled(SIGKILL)),
+      (Int32(152) << 8, .signalled(SIGXCPU)), (Int32(9), .signalled(SIGKILL)),
+    ])
+  func bubblewrapExit(status: Int32, expected: SandboxExit) {
+    #expect(SandboxExit(bubblewrapWaitStatus: status) == expected)
+  }
+
+  @Test("the completion marker is found on its own line, and removed from the output shown")
+  func marker() {
+    let marker = SandboxCompletionMarker(line: "strata-tests-completed-abc")
+    #expect(marker.appears(in: "out\nstrata-tests-completed-abc\n"))
+    #expect(!marker.appears(in: "out strata-tests-completed-abc\n"))
+    #expect(!marker.appears(in: "strata-tests-completed-ab\n"))
+    #expect(marker.removed(from: "out\n\nstrata-tests-completed-abc\n") == "out\n")
+    #expect(SandboxCompletionMarker() != SandboxCompletionMarker())
+  }
+
+  @Test("bubblewrap's own refusal is told from a program's output")
+  func bubblewrapRefusal() {
+    let refusal = "bwrap: No permissions to creating new namespace, likely because the kernel does not allow it\n"
+    #expect(CodeSandbox.bubblewrapFailure(exit: .exited(1), stdout: "", stderr: refusal) != nil)
+    #expect(CodeSandbox.bubblewrapFailure(exit: .exited(1), stdout: "x", stderr: refusal) == nil)
+    #expect(CodeSandbox.bubblewrapFailure(exit: .exited(2), stdout: "", stderr: refusal) == nil)
+    #expect(CodeSandbox.bubblewrapFailure(exit: .exited(1), stdout: "", stderr: "Traceback\nbwrap: x\n") == nil)
+    let message = SandboxError.bubblewrapFailed(message: "bwrap: x").description
+    #expect(message.contains("user.max_user_namespaces") && message.contains("never run outside the sandbox"))
   }
 
   @Test("an MBPP program is the code, the setup, then the asserts")
@@ -101,7 +142,7 @@ struct SandboxClassifierTests {
     func outcome(_ kind: SandboxOutcomeKind) -> SandboxOutcome {
       SandboxOutcome(
         kind: kind, exit: .exited(kind == .passed ? 0 : 1), wallSeconds: 0, cpuSeconds: 0, stdoutTail: "",
-        stderrTail: "", isolation: .networkNamespace)
+        stderrTail: "", identity: .switchTo(.nobody))
     }
     let outcomes = [outcome(.passed), outcome(.assertionFailed), outcome(.passed), outcome(.timeout(.wallClock))]
     let rate = PassRate.passAt1(outcomes)
@@ -109,15 +150,13 @@ struct SandboxClassifierTests {
     #expect(PassRate.passAtK([[outcomes[0], outcomes[1]], [outcomes[1], outcomes[3]]], k: 1) == 0.25)
   }
 
-  @Test("a refused namespace becomes an error that says how to enable one")
-  func refusedNamespace() {
-    let error = SandboxError.spawn(
-      stage: Int32(STRATA_SANDBOX_STAGE_UNSHARE.rawValue), errno: ENOSPC, firstErrno: EPERM)
-    #expect(error == .networkIsolationUnavailable(directErrno: EPERM, userNamespaceErrno: ENOSPC))
-    let message = error.description
-    #expect(message.contains("Operation not permitted"))
-    #expect(message.contains("user.max_user_namespaces"))
-    #expect(message.contains("never run with the network reachable"))
+  @Test("a missing tool names the package to install")
+  func missingTool() {
+    #expect(throws: SandboxError.toolNotFound(name: "bwrap", package: "bubblewrap", searchPath: "/nonexistent")) {
+      try SandboxTools.find(searchPath: "/nonexistent")
+    }
+    let message = SandboxError.toolNotFound(name: "bwrap", package: "bubblewrap", searchPath: "/x").description
+    #expect(message.contains("apt-get install bubblewrap"))
   }
 
   @Test("a missing interpreter names the PATH searched and the fix")

@@ -17,6 +17,7 @@ enum Podman {
   static let image = "localhost/llama.cpp:server"
   static var environment: [String: String] { ProcessInfo.processInfo.environment }
   static var installed: Bool { ExecutableLookup.find("podman", path: environment["PATH"]) != nil }
+  static let gate = RealPartGate.needs("podman (scripts/install-deps)") { installed }
 
   static func run(_ arguments: [String]) async -> CommandResult? {
     await CommandRunner(environment: environment).run(["podman"] + arguments, timeoutSeconds: 60)
@@ -35,7 +36,7 @@ enum Podman {
 
 @Suite(
   "Containers for real (podman, local llama.cpp image)", .tags(.integration), .serialized,
-  .enabled(if: RealParts.available && Podman.installed))
+  RealParts.gate, Podman.gate)
 struct ContainerIntegrationTests {
   @Test("the image is there and podman can start it (set-up built it)")
   func imageRuns() async throws {

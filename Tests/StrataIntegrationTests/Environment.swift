@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 extension Tag {
@@ -16,10 +17,17 @@ enum RealParts {
   static var smollm2: String { "\(cache)/models/SmolLM2-135M-Instruct.Q4_1.gguf" }
   static var arcItems: String { "\(cache)/tasks/arc_challenge.jsonl" }
 
-  /// True when set-up has run; scripts/test always runs it first, so in CI these
-  /// tests never skip.
+  /// True when set-up has run; scripts/test always runs it first, and requires
+  /// these parts (``RealPartGate``), so in CI these tests never skip.
   static var available: Bool {
     [cpuServer, smollm2, arcItems].allSatisfy { FileManager.default.fileExists(atPath: $0) }
+  }
+
+  static let gate = RealPartGate.needs("the CPU llama-server, SmolLM2 and the ARC items from scripts/setup") {
+    available
+  }
+  static let strataGate = RealPartGate.needs("the strata executable beside the tests (swift build)") {
+    StrataExecutable.path != nil
   }
 
   /// A throwaway project directory with a 2-cell CPU matrix on SmolLM2.

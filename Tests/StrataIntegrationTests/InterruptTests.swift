@@ -9,14 +9,7 @@ import Testing
 #endif
 
 /// The `strata` executable built beside the test bundle.
-private var strataBinary: String? {
-  let candidates = [
-    Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("strata").path,
-    Bundle.main.bundleURL.appendingPathComponent("strata").path,
-    FileManager.default.currentDirectoryPath + "/.build/debug/strata",
-  ]
-  return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
+private var strataBinary: String? { StrataExecutable.path }
 
 /// Children of `pid` whose command is llama-server, read from /proc.
 private func llamaServerChildren(of pid: pid_t) -> [pid_t] {
@@ -33,7 +26,7 @@ private func llamaServerChildren(of pid: pid_t) -> [pid_t] {
 
 @Suite(
   "Ctrl-C leaves no llama-server behind", .tags(.integration),
-  .enabled(if: RealParts.available && strataBinary != nil))
+  RealParts.gate, RealParts.strataGate)
 struct InterruptTests {
   @Test("SIGINT mid-sweep stops the server, exits 130 and keeps what was measured")
   func interrupt() async throws {
@@ -152,7 +145,7 @@ private func waitFor(seconds: Double, _ condition: () async throws -> Bool) asyn
 
 @Suite(
   "Crash safety with containers and processes", .tags(.integration), .serialized,
-  .enabled(if: RealParts.available && strataBinary != nil && Podman.installed))
+  RealParts.gate, RealParts.strataGate, Podman.gate)
 struct ContainerCrashTests {
   @Test("Ctrl-C mid container cell: exit 130, no strata-labelled container and no llama-server left")
   func interruptContainerCell() async throws {
@@ -260,7 +253,7 @@ struct ContainerCrashTests {
 }
 
 @Suite(
-  "Engines that cannot run here", .tags(.integration), .enabled(if: RealParts.available && strataBinary != nil))
+  "Engines that cannot run here", .tags(.integration), RealParts.gate, RealParts.strataGate)
 struct UnavailableEngineTests {
   @Test("their cells are skipped with the reason recorded; --strict stops before anything runs")
   func skippedOrStrict() async throws {

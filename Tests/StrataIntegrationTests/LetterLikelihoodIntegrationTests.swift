@@ -9,7 +9,7 @@ import Testing
 
 @Suite(
   "Multiple choice scored from the real server's next-token probabilities", .tags(.integration),
-  .enabled(if: RealParts.available))
+  RealParts.gate)
 struct LetterLikelihoodIntegrationTests {
   @Test("SmolLM2 on 20 ARC items: generative and letter-likelihood answers, confidences in (0, 1]")
   func bothWays() async throws {

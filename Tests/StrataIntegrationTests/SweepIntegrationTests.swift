@@ -10,7 +10,7 @@ import StrataTestSupport
 import Synchronization
 import Testing
 
-@Suite("A real sweep against the real CPU llama-server", .tags(.integration), .enabled(if: RealParts.available))
+@Suite("A real sweep against the real CPU llama-server", .tags(.integration), RealParts.gate)
 struct SweepIntegrationTests {
   @Test("a 2-cell matrix runs to the end and stores plausible figures")
   func twoCells() async throws {

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Testing
 
 @testable import StrataTelemetry
@@ -6,7 +7,7 @@ import Testing
 /// out in the stand-in library.
 @Suite(
   "NVML struct layouts against the stand-in's C compiler",
-  .enabled(if: NVMLStandIn.compiler != nil, "cc not found in PATH: cannot build the NVML stand-in library"))
+  RealPartGate.needs("cc in PATH, to build the NVML stand-in library") { NVMLStandIn.compiler != nil })
 struct NVMLLayoutTests {
   @Test("Swift struct sizes and offsets match the C compiler's for the stand-in's nvml.h layouts")
   func layoutsMatchC() throws {

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Testing
 
 @testable import StrataTelemetry
@@ -6,7 +7,7 @@ import Testing
 /// Fixtures/nvml-stub/nvml_stub.c. Every expected value is one the stand-in's header documents.
 @Suite(
   "NVML sampler against the stand-in libnvidia-ml",
-  .enabled(if: NVMLStandIn.compiler != nil, "cc not found in PATH: cannot build the NVML stand-in library"))
+  RealPartGate.needs("cc in PATH, to build the NVML stand-in library") { NVMLStandIn.compiler != nil })
 struct NVMLSamplerTests {
   static let device0 = DeviceSample(
     device: "0000:01:00.0", vramUsedBytes: 2_147_483_648, vramTotalBytes: 25_769_803_776, busyPercent: 87,

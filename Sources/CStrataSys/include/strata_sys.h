@@ -14,10 +14,12 @@ int strata_set_thread_name(const char *name);
 
 #include <sys/types.h>
 
-/* ---- Code sandbox: fork/exec with limits and a private network namespace ---- */
+/* ---- Code sandbox: fork/exec of a limited child in its own process group ---- */
 
 /// What the sandboxed child is given. Descriptors are the parent's (opened with
 /// O_CLOEXEC); the child moves them to 0, 1 and 2. A limit <= 0 leaves it as it is.
+/// The namespaces, the identity switch and the process limit are not set here:
+/// the program exec'd is bubblewrap, which does them (see SandboxCommand.swift).
 struct strata_sandbox_spec {
   const char *path;         /* absolute path of the program (execve does no PATH search) */
   char *const *argv;        /* NULL-terminated */
@@ -27,9 +29,7 @@ struct strata_sandbox_spec {
   long long cpu_seconds;    /* RLIMIT_CPU soft limit; the hard limit is one second more */
   long long address_space_bytes; /* RLIMIT_AS */
   long long file_size_bytes;     /* RLIMIT_FSIZE */
-  long long max_processes;       /* RLIMIT_NPROC (per real user; root ignores it) */
   long long max_open_files;      /* RLIMIT_NOFILE */
-  int run_as_uid, run_as_gid;    /* < 0: keep the caller's identity */
 };
 
 /// The step of the child's setup that failed.
@@ -38,34 +38,24 @@ enum strata_sandbox_stage {
   STRATA_SANDBOX_STAGE_FORK,
   STRATA_SANDBOX_STAGE_SETPGID,
   STRATA_SANDBOX_STAGE_RLIMIT,
-  STRATA_SANDBOX_STAGE_IDENTITY,
-  STRATA_SANDBOX_STAGE_UNSHARE,
   STRATA_SANDBOX_STAGE_CHDIR,
   STRATA_SANDBOX_STAGE_DUP2,
   STRATA_SANDBOX_STAGE_EXEC,
 };
 
-/// Which namespaces the child entered.
-enum strata_sandbox_isolation {
-  STRATA_SANDBOX_ISOLATION_NONE = 0,
-  STRATA_SANDBOX_ISOLATION_NET = 1,       /* unshare(CLONE_NEWNET) */
-  STRATA_SANDBOX_ISOLATION_USER_NET = 2,  /* unshare(CLONE_NEWUSER | CLONE_NEWNET) */
-};
-
 struct strata_sandbox_result {
-  pid_t pid;        /* the child, leader of its own process group; 0 on failure */
+  pid_t pid;        /* the reaper, leader of the process group; 0 on failure */
   int stage;        /* enum strata_sandbox_stage; NONE on success */
   int error;        /* errno of the failed step */
-  int first_error;  /* for UNSHARE: errno of the plain CLONE_NEWNET attempt */
-  int isolation;    /* enum strata_sandbox_isolation */
 };
 
 /// Forks a child that makes its own process group, resets signals, applies the
-/// limits, drops to run_as_uid/gid if asked, enters a new network namespace (a
-/// new user namespace with it when the first try is refused), changes to
-/// workdir, moves the descriptors to 0-2, closes every other descriptor and
-/// execs. Failures of any step come back through a close-on-exec pipe, so 0
-/// means the program is running. Returns 0, or -1 with result->stage and
-/// result->error set (a child that failed has been reaped).
+/// limits, changes to workdir, moves the descriptors to 0-2, closes every other
+/// descriptor, becomes a child subreaper and forks the process that execs. The
+/// child stays behind as a reaper: it waits for every descendant orphaned to it
+/// (bubblewrap's init among them) and exits with the exec'd program's status, so
+/// its rusage holds the CPU time of everything that ran. Failures of any step
+/// come back through a close-on-exec pipe, so 0 means the program is running. Returns 0, or -1 with result->stage
+/// and result->error set (a child that failed has been reaped).
 int strata_sandbox_spawn(const struct strata_sandbox_spec *spec, struct strata_sandbox_result *result);
 #endif

@@ -7,65 +7,86 @@ import StrataClient
   import Darwin
 #endif
 
-/// Runs generated Python against its tests, away from the network and within limits.
+/// Runs generated Python against its tests in a bubblewrap sandbox, within limits.
 ///
 /// Each run gets a fresh directory (removed afterwards), a minimal environment,
-/// its own process group (killed as a whole when the run ends, on time or not),
-/// CPU, memory, file-size and descriptor limits, and a private network namespace.
-/// If no network namespace can be made the run is refused, never done with the
-/// network reachable.
+/// CPU, memory, file-size, descriptor and process limits, and its own PID,
+/// network, mount, IPC and UTS namespaces with a read-only view of the system
+/// and nothing of the host's homes, sockets or state (``SandboxCommand`` has the
+/// whole policy). As root, the code runs as ``user``, never as root.
 ///
-/// What it does not isolate: the filesystem (the program can read what strata's
-/// user can, and write there too unless ``runAs`` names another user), and a
-/// process that leaves the group with setsid escapes the group kill (RLIMIT_CPU
-/// still ends it if it computes; a pid namespace or cgroup would end a sleeper).
+/// A program passes when it exits with status 0 *and* printed the completion
+/// marker that strata appends after the tests (``SandboxCompletionMarker``).
 public struct CodeSandbox: Sendable {
   /// The interpreter: a name looked up in the host's PATH, or an absolute path.
   public var python: String
   public var limits: SandboxLimits
-  /// Run the program as this user (root only); nil keeps strata's own.
-  public var runAs: SandboxUser?
-  /// The host's environment; only its PATH is read, to find ``python``. Nothing of
-  /// it reaches the program.
+  /// The unprivileged user the code runs as when strata runs as root. When strata
+  /// is another user, the code keeps that user's uid inside a user namespace.
+  public var user: SandboxUser
+  /// The host's environment; only its PATH is read (to find python and the
+  /// sandbox tools), and the interpreter's location is asked with it. Nothing
+  /// of it reaches the program.
   public var hostEnvironment: [String: String]
   /// Where the throwaway directories are made.
   public var scratchDirectory: String
+  /// The tools and interpreter ``prepared()`` found, so that runs skip the search.
+  var resolved: Resolved?
+
+  struct Resolved: Sendable, Hashable {
+    var tools: SandboxTools
+    var interpreter: SandboxInterpreter
+  }
 
   public init(
-    python: String = "python3", limits: SandboxLimits = SandboxLimits(), runAs: SandboxUser? = nil,
+    python: String = "python3", limits: SandboxLimits = SandboxLimits(), user: SandboxUser = .nobody,
     hostEnvironment: [String: String] = ProcessInfo.processInfo.environment,
     scratchDirectory: String = FileManager.default.temporaryDirectory.path
   ) {
     self.python = python
     self.limits = limits
-    self.runAs = runAs
+    self.user = user
     self.hostEnvironment = hostEnvironment
     self.scratchDirectory = scratchDirectory
   }
 
-  /// The interpreter's absolute path.
+  private var searchPath: String { hostEnvironment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" }
+
+  /// Who the code runs as, given strata's own effective uid.
+  public var identity: SandboxIdentity {
+    .forCaller(effectiveUID: geteuid(), sandboxUser: user)
+  }
+
+  /// The interpreter's absolute path (a shim, maybe; ``prepared()`` finds the binary).
   public func resolvePython() throws(SandboxError) -> String {
-    let searchPath = hostEnvironment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
     if python.contains("/") {
-      guard Self.isExecutableFile(python) else { throw .pythonNotFound(command: python, searchPath: searchPath) }
+      guard SandboxTools.isExecutableFile(python) else {
+        throw .pythonNotFound(command: python, searchPath: searchPath)
+      }
       return python
     }
-    for directory in searchPath.split(separator: ":") where !directory.isEmpty {
-      let candidate = "\(directory)/\(python)"
-      if Self.isExecutableFile(candidate) { return candidate }
+    guard let found = SandboxTools.which(python, searchPath: searchPath) else {
+      throw .pythonNotFound(command: python, searchPath: searchPath)
     }
-    throw .pythonNotFound(command: python, searchPath: searchPath)
+    return found
+  }
+
+  func resolve() throws(SandboxError) -> Resolved {
+    if let resolved { return resolved }
+    let tools = try SandboxTools.find(searchPath: searchPath)
+    let interpreter = try SandboxInterpreter.discover(python: try resolvePython(), environment: hostEnvironment)
+    return Resolved(tools: tools, interpreter: interpreter)
   }
 
   /// The environment the program sees, and nothing else: no proxies, no
   /// credentials, no PYTHONPATH. A fixed hash seed keeps set and dict orders,
   /// and so the printed output, the same on every run.
-  public func environment(pythonPath: String, workDirectory: String) -> [String: String] {
+  public func environment(pythonPath: String) -> [String: String] {
     let pythonDirectory = (pythonPath as NSString).deletingLastPathComponent
     var path = [pythonDirectory]
     for directory in ["/usr/local/bin", "/usr/bin", "/bin"] where !path.contains(directory) { path.append(directory) }
     return [
-      "PATH": path.joined(separator: ":"), "HOME": workDirectory, "TMPDIR": workDirectory,
+      "PATH": path.joined(separator: ":"), "HOME": SandboxCommand.workInside, "TMPDIR": "/tmp",
       "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8",
     ]
   }
@@ -75,20 +96,22 @@ public struct CodeSandbox: Sendable {
   /// kills the program and throws ``SandboxError/cancelled``.
   public func run(_ program: SandboxProgram) async throws(SandboxError) -> SandboxOutcome {
     if Task.isCancelled { throw .cancelled }
-    let pythonPath = try resolvePython()
-    let workspace = try SandboxWorkspace.create(under: scratchDirectory, source: program.source, owner: runAs)
+    let resolved = try resolve()
+    let identity = identity
+    let marker = SandboxCompletionMarker()
+    let owner: SandboxUser? =
+      if case .switchTo(let user) = identity { user } else { nil }
+    let workspace = try SandboxWorkspace.create(
+      under: scratchDirectory, source: program.source + marker.epilogue, owner: owner)
     defer { workspace.remove() }
+    let command = SandboxCommand(
+      tools: resolved.tools, interpreter: resolved.interpreter, programPath: workspace.program,
+      workPath: workspace.work, environment: environment(pythonPath: resolved.interpreter.executable),
+      identity: identity, maxProcesses: limits.maxProcesses, topLevel: SandboxHostLayout.topLevel())
 
     let start = MonotonicClock.seconds()
-    let process: SandboxProcess
-    do {
-      process = try SandboxProcess.spawn(
-        executable: pythonPath, arguments: ["-B", workspace.program],
-        environment: environment(pythonPath: pythonPath, workDirectory: workspace.work), workspace: workspace,
-        limits: limits, user: runAs)
-    } catch .spawnFailed(step: "execve", errno: EACCES) where runAs != nil {
-      throw .interpreterNotAccessible(path: pythonPath, uid: runAs?.uid ?? 0)
-    }
+    let process = try SandboxProcess.spawn(
+      executable: resolved.tools.bwrap, arguments: command.arguments, workspace: workspace, limits: limits)
     // Whatever happens below, nothing of the program outlives the run.
     defer { process.killGroup() }
 
@@ -114,58 +137,56 @@ public struct CodeSandbox: Sendable {
       try? await Task.sleep(nanoseconds: 5_000_000)
     }
     let wallSeconds = MonotonicClock.seconds() - start
-    // The leader is gone; its children may not be. The group id stays reserved
-    // while any member lives, so this cannot hit an unrelated process.
     process.killGroup()
 
+    let stdoutTail = Self.tail(of: workspace.stdoutPath, bytes: limits.outputTailBytes)
     let stderrTail = Self.tail(of: workspace.stderrPath, bytes: limits.outputTailBytes)
+    if let message = Self.bubblewrapFailure(exit: ending.exit, stdout: stdoutTail, stderr: stderrTail) {
+      throw .bubblewrapFailed(message: message)
+    }
     let kind = SandboxOutcomeClassifier.classify(
       exit: ending.exit, stoppedAtWallLimit: stoppedAtWallLimit, cpuSeconds: ending.cpuSeconds,
-      cpuLimitSeconds: limits.cpuSeconds, stderr: stderrTail)
+      cpuLimitSeconds: limits.cpuSeconds, stderr: stderrTail, completed: marker.appears(in: stdoutTail))
     return SandboxOutcome(
       kind: kind, exit: ending.exit, wallSeconds: wallSeconds, cpuSeconds: ending.cpuSeconds,
-      stdoutTail: Self.tail(of: workspace.stdoutPath, bytes: limits.outputTailBytes), stderrTail: stderrTail,
-      isolation: process.isolation)
+      stdoutTail: marker.removed(from: stdoutTail), stderrTail: stderrTail, identity: identity)
   }
 
-  /// Whether code can be run here: finds the interpreter and runs a probe through
-  /// the whole sandbox, so a refused namespace shows up before a sweep starts
-  /// rather than at its first code task. `ready` names the interpreter the probe
-  /// reported as `sys.executable`, which is the real binary behind a shim.
+  /// bubblewrap's own refusal (before the program started): status 1, nothing on
+  /// stdout, and one line that bubblewrap wrote, `bwrap: …`.
+  static func bubblewrapFailure(exit: SandboxExit, stdout: String, stderr: String) -> String? {
+    guard exit == .exited(1), stdout.isEmpty else { return nil }
+    let lines = stderr.split(whereSeparator: \.isNewline)
+    guard lines.count == 1, lines[0].hasPrefix("bwrap: ") else { return nil }
+    return String(lines[0])
+  }
+
+  /// Whether code can be run here: finds the tools and the interpreter and runs
+  /// a probe through the whole sandbox, so a refused namespace shows up before a
+  /// sweep starts rather than at its first code task.
   public func status() async -> SandboxStatus {
     do {
-      let pythonPath = try resolvePython()
-      var probe = self
-      probe.limits.wallSeconds = max(limits.wallSeconds, 10)
-      let outcome = try await probe.run(SandboxProgram(source: "import sys\nprint(sys.executable)\n"))
-      guard outcome.passed else {
-        return .unavailable(.probeFailed(outcome: outcome.kind.description, stderrTail: outcome.stderrTail))
-      }
-      let reported = outcome.stdoutTail.trimmingCharacters(in: .whitespacesAndNewlines)
-      return .ready(python: reported.hasPrefix("/") ? reported : pythonPath, isolation: outcome.isolation)
+      let prepared = try await prepared()
+      return .ready(python: prepared.resolved?.interpreter.executable ?? python, identity: prepared.identity)
     } catch {
       return .unavailable(error)
     }
   }
 
-  /// This sandbox with ``python`` pinned to the interpreter ``status()`` found, for
-  /// a sweep to use for all its programs: a version-manager shim (pyenv's is a
-  /// bash script) costs about half a second per program, the binary a few
-  /// milliseconds. Throws the reason when the sandbox is unavailable.
+  /// This sandbox with its tools and interpreter found once and proved by a
+  /// probe, for a sweep to use for all its programs: a version-manager shim
+  /// (pyenv's is a bash script) costs about half a second per start, the binary
+  /// a few milliseconds. Throws the reason when the sandbox is unavailable.
   public func prepared() async throws(SandboxError) -> CodeSandbox {
-    switch await status() {
-    case .ready(let python, _):
-      var pinned = self
-      pinned.python = python
-      return pinned
-    case .unavailable(let error):
-      throw error
+    var pinned = self
+    pinned.resolved = try resolve()
+    var probe = pinned
+    probe.limits.wallSeconds = max(limits.wallSeconds, 10)
+    let outcome = try await probe.run(SandboxProgram(source: "import sys\nprint(sys.executable)\n"))
+    guard outcome.passed else {
+      throw .probeFailed(outcome: outcome.kind.description, stderrTail: outcome.stderrTail)
     }
-  }
-
-  private static func isExecutableFile(_ path: String) -> Bool {
-    var info = stat()
-    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && access(path, X_OK) == 0
+    return pinned
   }
 
   /// The last `bytes` of a file; a character cut in half becomes U+FFFD.
@@ -180,12 +201,12 @@ public struct CodeSandbox: Sendable {
 
 /// Whether the sandbox can run code on this host, and if not, why.
 public enum SandboxStatus: Sendable, Hashable, CustomStringConvertible {
-  case ready(python: String, isolation: NetworkIsolation)
+  case ready(python: String, identity: SandboxIdentity)
   case unavailable(SandboxError)
 
   public var description: String {
     switch self {
-    case .ready(let python, let isolation): "ready: \(python), isolated by \(isolation.rawValue)"
+    case .ready(let python, let identity): "ready: \(python), code runs as \(identity) in bubblewrap"
     case .unavailable(let error): "unavailable: \(error)"
     }
   }

@@ -14,11 +14,11 @@ public struct SandboxLimits: Sendable, Hashable, Codable {
   /// Largest file the program may write (RLIMIT_FSIZE). It also caps the captured
   /// stdout and stderr, which are files the program writes to.
   public var fileSizeBytes: Int?
-  /// RLIMIT_NPROC. The kernel counts it over every process of the real user, not
-  /// per sandbox, and ignores it for root; it helps only with ``CodeSandbox/runAs``
-  /// set to a user that runs nothing else. The process-group kill is what ends
-  /// children in every case.
-  public var maxProcesses: Int?
+  /// Processes and threads the program may have at once (RLIMIT_NPROC, set by
+  /// prlimit inside the sandbox's user namespace, where the kernel counts it for
+  /// this sandbox alone; as root, for the sandbox user). A fork bomb gets EAGAIN
+  /// past it, and the end of the PID namespace kills whatever it made.
+  public var maxProcesses: Int
   /// RLIMIT_NOFILE.
   public var maxOpenFiles: Int?
   /// How much of the end of stdout and stderr the outcome keeps.
@@ -26,7 +26,7 @@ public struct SandboxLimits: Sendable, Hashable, Codable {
 
   public init(
     wallSeconds: Double = 10, cpuSeconds: Int? = 5, memoryBytes: Int? = 1 << 30,
-    fileSizeBytes: Int? = 16 << 20, maxProcesses: Int? = nil, maxOpenFiles: Int? = 256,
+    fileSizeBytes: Int? = 16 << 20, maxProcesses: Int = 64, maxOpenFiles: Int? = 256,
     outputTailBytes: Int = 8192
   ) {
     self.wallSeconds = wallSeconds
@@ -39,12 +39,11 @@ public struct SandboxLimits: Sendable, Hashable, Codable {
   }
 }
 
-/// A user and group the sandboxed program runs as, instead of strata's own.
+/// The user and group the sandboxed program runs as when strata is root.
 ///
-/// Only root can switch; the usual choice is `nobody` (65534), which cannot write
-/// outside the working directory or signal strata's processes. The kernel then
-/// refuses a plain network namespace to the child, so it gets a user and a
-/// network namespace together.
+/// The default is `nobody` (65534), which owns nothing and cannot signal
+/// strata's processes; a dedicated user that runs nothing else makes the process
+/// limit the sandbox's alone.
 public struct SandboxUser: Sendable, Hashable, Codable {
   public var uid: UInt32
   public var gid: UInt32

