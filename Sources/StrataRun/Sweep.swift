@@ -135,7 +135,7 @@ public struct Sweep: Sendable {
                 let id = try store.insert(
                   ServerRecord(
                     runId: runId, loadGroup: group.key.id, engine: group.key.engine,
-                    argumentsJSON: jsonArray(server.arguments), port: server.port,
+                    argumentsJSON: jsonArray(Redaction.arguments(server.arguments)), port: server.port,
                     loadSeconds: server.loadSeconds, buildInfo: buildInfo,
                     logPath: launch.logPath, startedAt: context.wallClock()))
                 serverId = id

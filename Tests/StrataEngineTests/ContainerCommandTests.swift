@@ -20,14 +20,15 @@ import Testing
 struct ContainerCommandTests {
   let placement = ContainerPlacement(
     name: "strata-0123abcd-1-beef", runId: "0123abcd-run", owner: "4242:99", hostPort: 39123,
-    modelDirectory: "/models/dir", modelFileName: "m.gguf")
+    modelPath: "/models/dir/m.gguf")
   let groups = ["video": 44, "render": 105]
 
   func common(_ runtime: String) -> [String] {
     [
       runtime, "run", "-d", "--name", "strata-0123abcd-1-beef", "--pull", "never",
       "--label", "strata=1", "--label", "strata.owner=4242:99", "--label", "strata.run=0123abcd-run",
-      "--label", "strata.engine=e", "--publish", "127.0.0.1:39123:8080", "--volume", "/models/dir:/models:ro",
+      "--label", "strata.engine=e", "--publish", "127.0.0.1:39123:8080", "--mount",
+      "type=bind,\"source=/models/dir/m.gguf\",\"target=/models/m.gguf\",readonly",
     ]
   }
   let server = ["-m", "/models/m.gguf", "--host", "0.0.0.0", "--port", "8080", "-np", "1"]
@@ -80,7 +81,7 @@ struct ContainerCommandTests {
       arguments(kind, engine)
         == common(kind.rawValue) + [
           "--device", "/dev/kfd", "--device", "/dev/dri", "--group-add", "44", "--group-add", "105",
-          "--env", "HIP_VISIBLE_DEVICES=0", "ghcr.io/ggml-org/llama.cpp:server-rocm",
+          "--env", "HIP_VISIBLE_DEVICES", "ghcr.io/ggml-org/llama.cpp:server-rocm",
         ] + server)
   }
 
@@ -95,7 +96,7 @@ struct ContainerCommandTests {
         == common("docker") + [
           "--device", "/dev/kfd", "--device", "/dev/dri/renderD128", "--device", "/dev/dri/card0",
           "--group-add", "44", "--group-add", "105", "--security-opt", "seccomp=unconfined",
-          "--env", "HSA_OVERRIDE_GFX_VERSION=10.3.0", "--shm-size", "1g", "img",
+          "--env", "HSA_OVERRIDE_GFX_VERSION", "--shm-size", "1g", "img",
         ] + server)
   }
 
@@ -106,8 +107,50 @@ struct ContainerCommandTests {
     #expect(
       arguments(kind, engine)
         == common(kind.rawValue) + [
-          "--device", "/dev/dri", "--env", "GGML_VK_VISIBLE_DEVICES=1", "ghcr.io/ggml-org/llama.cpp:server-vulkan",
+          "--device", "/dev/dri", "--env", "GGML_VK_VISIBLE_DEVICES", "ghcr.io/ggml-org/llama.cpp:server-vulkan",
         ] + server)
+  }
+
+  @Test("only the model file is mounted, read-only, whatever characters its path holds")
+  func mountIsTheModelFileOnly() {
+    let path = "/home/op/my models/a:b,c\"d.gguf"
+    let bind = ContainerCommand.readOnlyBind(source: path, target: "/models/a:b,c\"d.gguf")
+    #expect(
+      bind == "type=bind,\"source=/home/op/my models/a:b,c\"\"d.gguf\",\"target=/models/a:b,c\"\"d.gguf\",readonly")
+    let placement = ContainerPlacement(name: "n", runId: "r", owner: "o", hostPort: 1, modelPath: path)
+    #expect(placement.mountedFiles == [path])
+    #expect(placement.modelFileName == "a:b,c\"d.gguf")
+    let engine = EngineSpec.container(name: "e", backend: .cpu, image: "img")
+    let argv = ContainerCommand(runtime: ContainerRuntime(kind: .podman)).run(
+      engine: engine, placement: placement, serverArguments: [])
+    #expect(!argv.contains("--volume"))
+    #expect(argv.filter { $0 == "--mount" }.count == 1)
+  }
+
+  @Test("a split GGUF mounts every part beside the first, and nothing else")
+  func splitModelMountsItsParts() {
+    let placement = ContainerPlacement(
+      name: "n", runId: "r", owner: "o", hostPort: 1, modelPath: "/m/qwen-00001-of-00003.gguf")
+    #expect(
+      placement.mountedFiles == [
+        "/m/qwen-00001-of-00003.gguf", "/m/qwen-00002-of-00003.gguf", "/m/qwen-00003-of-00003.gguf",
+      ])
+    let single = ContainerPlacement(
+      name: "n", runId: "r", owner: "o", hostPort: 1, modelPath: "/m/q-00001-of-00001.gguf")
+    #expect(single.mountedFiles == ["/m/q-00001-of-00001.gguf"])
+  }
+
+  @Test("env values go to the runtime by name: never in an argument list, present in its environment")
+  func environmentByName() {
+    let secret = "hf_SECRET_0123456789"
+    let engine = EngineSpec.container(name: "e", backend: .cpu, image: "img", env: ["HF_TOKEN": secret])
+    let command = ContainerCommand(runtime: ContainerRuntime(kind: .docker))
+    let argv =
+      command.run(engine: engine, placement: placement, serverArguments: [])
+      + command.oneOff(engine: engine, arguments: ["--version"])
+    #expect(!argv.joined(separator: " ").contains(secret))
+    #expect(argv.contains("HF_TOKEN"))
+    #expect(command.runnerEnvironment(engine, base: ["PATH": "/usr/bin"]) == ["PATH": "/usr/bin", "HF_TOKEN": secret])
   }
 
   @Test func missingGroupsAreLeftOutRatherThanGuessed() {

@@ -58,8 +58,16 @@ struct ContainerIntegrationTests {
       let registry = ProcessRegistry(environment: Podman.environment)
       let supervisor = Supervisor(
         registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120, stopGraceSeconds: 5)
+      // A path with the characters that break `--volume` (`:`) and a naive `--mount` (`,`).
+      let modelDirectory = "\(dir)/my models/a:b,c"
+      try FileManager.default.createDirectory(atPath: modelDirectory, withIntermediateDirectories: true)
+      let modelPath = "\(modelDirectory)/smollm2.gguf"
+      if (try? FileManager.default.linkItem(atPath: RealParts.smollm2, toPath: modelPath)) == nil {
+        try FileManager.default.copyItem(atPath: RealParts.smollm2, toPath: modelPath)
+      }
+      try Data("a file beside the model".utf8).write(to: URL(fileURLWithPath: "\(modelDirectory)/neighbour.txt"))
       let launch = ServerLaunch(
-        engine: Podman.engine, modelPath: RealParts.smollm2, flagArguments: ["-t", "2"], logPath: "\(dir)/server.log",
+        engine: Podman.engine, modelPath: modelPath, flagArguments: ["-t", "2"], logPath: "\(dir)/server.log",
         runId: "itest-\(UUID().uuidString.prefix(8))", index: 0)
       var spawned: pid_t?
       var ended: ChildExit?
@@ -86,7 +94,8 @@ struct ContainerIntegrationTests {
         #expect(fields[1] == ProcessIdentity.current().description)
         #expect(fields[2].contains("\"HostIp\":\"127.0.0.1\""), "published on loopback only: \(fields[2])")
         #expect(fields[2].contains("\"HostPort\":\"\(server.port)\""))
-        #expect(fields[3] == "/models:false", "models mounted read-only: \(fields[3])")
+        // One mount: the model file, read-only; not its directory (neighbour.txt stays outside).
+        #expect(fields[3] == "/models/smollm2.gguf:false", "only the model, read-only: \(fields[3])")
         // The host pid is llama-server itself: the telemetry samples it.
         let pid = try #require(container.hostPID)
         #expect(spawned == pid)
@@ -114,15 +123,17 @@ struct ContainerIntegrationTests {
         registry: ProcessRegistry(environment: Podman.environment), environment: Podman.environment,
         healthTimeoutSeconds: 60, stopGraceSeconds: 2)
       let runId = "itest-\(UUID().uuidString.prefix(8))"
+      // Not a GGUF: llama-server inside starts, fails to load it and exits.
+      try Data("not a model".utf8).write(to: URL(fileURLWithPath: "\(dir)/broken.gguf"))
       let launch = ServerLaunch(
-        engine: Podman.engine, modelPath: "\(dir)/missing.gguf", flagArguments: [], logPath: "\(dir)/server.log",
+        engine: Podman.engine, modelPath: "\(dir)/broken.gguf", flagArguments: [], logPath: "\(dir)/server.log",
         runId: runId)
       let started = Date()
       await #expect {
         try await supervisor.withServer(launch) { _ in }
       } throws: { error in
         guard case SupervisorError.exitedDuringLoad(_, let status, _, let tail) = error else { return false }
-        return status != .exited(0) && tail.contains("missing.gguf")
+        return status != .exited(0) && tail.contains("broken.gguf")
       }
       #expect(Date().timeIntervalSince(started) < 30, "detected by the log follower ending, not by the health timeout")
       #expect(await Podman.containers(label: "strata.run=\(runId)").isEmpty)

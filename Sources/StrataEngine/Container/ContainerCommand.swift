@@ -21,19 +21,35 @@ public struct ContainerPlacement: Sendable, Hashable {
   /// See `ContainerLabel.owner`.
   public var owner: String
   public var hostPort: Int
-  /// The host directory holding the model, mounted read-only at `/models`.
-  public var modelDirectory: String
-  public var modelFileName: String
+  /// The model file on the host: the only host path the container sees, read-only,
+  /// at `/models/<its file name>`. Not its directory: a model in the home would
+  /// show the home to a third-party image.
+  public var modelPath: String
 
-  public init(
-    name: String, runId: String, owner: String, hostPort: Int, modelDirectory: String, modelFileName: String
-  ) {
+  public init(name: String, runId: String, owner: String, hostPort: Int, modelPath: String) {
     self.name = name
     self.runId = runId
     self.owner = owner
     self.hostPort = hostPort
-    self.modelDirectory = modelDirectory
-    self.modelFileName = modelFileName
+    self.modelPath = modelPath
+  }
+
+  /// The model's file name, which is its name inside the container too.
+  public var modelFileName: String { Self.fileName(modelPath) }
+
+  /// The host files mounted: the model, and for a split GGUF
+  /// (`name-00001-of-00003.gguf`) every part, which llama.cpp loads from beside the first.
+  public var mountedFiles: [String] {
+    let name = modelFileName
+    guard let match = name.wholeMatch(of: /(.+)-(\d{5})-of-(\d{5})\.gguf/), let count = Int(match.3), count > 1,
+      count <= 99_999
+    else { return [modelPath] }
+    let directory = String(modelPath.dropLast(name.count))
+    return (1...count).map { directory + "\(match.1)-\(String(format: "%05d", $0))-of-\(match.3).gguf" }
+  }
+
+  static func fileName(_ path: String) -> String {
+    path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
   }
 }
 
@@ -49,7 +65,7 @@ public struct ContainerCommand: Sendable {
 
   /// The port llama-server listens on inside the container.
   public static let containerPort = 8080
-  /// Where the model directory is mounted inside the container.
+  /// The directory inside the container that holds the mounted model file.
   public static let modelMount = "/models"
 
   public init(runtime: ContainerRuntime, hostGroups: [String: Int] = [:]) {
@@ -58,7 +74,7 @@ public struct ContainerCommand: Sendable {
   }
 
   /// `<runtime> run -d …` for one server. Published on loopback only; the model
-  /// directory read-only; `--pull never` because pulling is its own step, with
+  /// file (and only it) read-only; `--pull never` because pulling is its own step, with
   /// progress, before any server starts.
   public func run(
     engine: EngineSpec, placement: ContainerPlacement, serverArguments: [String]
@@ -71,11 +87,12 @@ public struct ContainerCommand: Sendable {
       args += ["--label", label]
     }
     args += ["--publish", "127.0.0.1:\(placement.hostPort):\(Self.containerPort)"]
-    args += ["--volume", "\(placement.modelDirectory):\(Self.modelMount):ro"]
-    args += passthrough(engine)
-    for (key, value) in environment(engine).sorted(by: { $0.key < $1.key }) {
-      args += ["--env", "\(key)=\(value)"]
+    for file in placement.mountedFiles {
+      let target = "\(Self.modelMount)/\(ContainerPlacement.fileName(file))"
+      args += ["--mount", Self.readOnlyBind(source: file, target: target)]
     }
+    args += passthrough(engine)
+    args += environmentByName(engine)
     args += engine.container?.runtimeArgs ?? []
     args.append(engine.container?.image ?? "")
     return args + serverArguments
@@ -127,6 +144,28 @@ public struct ContainerCommand: Sendable {
     return args
   }
 
+  /// `--env NAME` for each variable of ``environment(_:)``: the runtime takes the
+  /// value from its own environment, which ``ContainerCommand/runnerEnvironment``
+  /// sets. So a token in `env:` never appears in an argument list — not in `ps`,
+  /// not in the stored server arguments, not in an error message that quotes them.
+  func environmentByName(_ engine: EngineSpec) -> [String] {
+    environment(engine).keys.sorted().flatMap { ["--env", $0] }
+  }
+
+  /// The environment to run the runtime with: the caller's, plus the server's
+  /// variables, whose values `--env NAME` passes on.
+  public func runnerEnvironment(_ engine: EngineSpec, base: [String: String]) -> [String: String] {
+    base.merging(environment(engine)) { _, server in server }
+  }
+
+  /// A `--mount` value binding one host file read-only. Fields are quoted the CSV
+  /// way both runtimes parse `--mount` with, so a `,`, `:` or `"` in the path is
+  /// part of the path (`--volume` splits at every `:`).
+  static func readOnlyBind(source: String, target: String) -> String {
+    func quoted(_ field: String) -> String { "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    return "type=bind,\(quoted("source=" + source)),\(quoted("target=" + target)),readonly"
+  }
+
   /// The server's environment inside the container. For CUDA the runtime already
   /// hides unselected GPUs (their indices restart at 0 inside), so the
   /// visible-devices variable from `gpus` would filter twice and is left out.
@@ -143,7 +182,7 @@ public struct ContainerCommand: Sendable {
   public func oneOff(engine: EngineSpec, arguments: [String]) -> [String] {
     [runtime.executable, "run", "--rm", "--pull", "never", "--label", "\(ContainerLabel.marker)=1"]
       + passthrough(engine)
-      + environment(engine).sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+      + environmentByName(engine)
       + (engine.container?.runtimeArgs ?? []) + [engine.container?.image ?? ""] + arguments
   }
 

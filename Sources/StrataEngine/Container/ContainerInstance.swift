@@ -28,17 +28,17 @@ extension Supervisor {
         arguments: [], output: "no container runtime for engine \(engine.name): install podman (or docker)")
     }
     let command = ContainerCommand(runtime: runtime, hostGroups: hostGroups)
-    let runner = CommandRunner(environment: environment)
+    // The server's variables reach the container by name (`--env NAME`), so the
+    // runtime needs their values in its own environment.
+    let runner = CommandRunner(environment: command.runnerEnvironment(engine, base: environment))
     let name = "strata-\(launch.runId.prefix(8))-\(launch.index + 1)-\(Self.randomSuffix())"
-    let model = launch.modelLocation
     let placement = ContainerPlacement(
-      name: name, runId: launch.runId, owner: owner.description, hostPort: port, modelDirectory: model.directory,
-      modelFileName: model.file)
+      name: name, runId: launch.runId, owner: owner.description, hostPort: port, modelPath: launch.modelPath)
     let arguments = command.run(
       engine: engine, placement: placement,
       serverArguments: ContainerCommand.serverArguments(
-        modelFileName: model.file, engine: engine, flags: launch.flagArguments))
-    appendLogHeader(launch.logPath, arguments: arguments, env: [:])
+        modelFileName: placement.modelFileName, engine: engine, flags: launch.flagArguments))
+    appendLogHeader(launch.logPath, arguments: arguments, env: [])
     let started = MonotonicClock.seconds()
     // Registered before it exists: a second Ctrl-C during `run` must still remove it.
     registry.insert(LiveContainer(name: name, removeCommand: command.remove(name)))
@@ -48,7 +48,9 @@ extension Supervisor {
       _ = await runner.run(command.remove(name), timeoutSeconds: 30)
       registry.remove(container: name)
       throw SupervisorError.containerRunFailed(
-        arguments: arguments, output: result?.output ?? "timed out after \(Int(max(60, healthTimeoutSeconds))) s")
+        arguments: arguments,
+        output: Redaction.scrub(
+          result?.output ?? "timed out after \(Int(max(60, healthTimeoutSeconds))) s", secrets: launch.secretValues))
     }
     let id = result.lastLine.trimmingCharacters(in: .whitespaces)
     let follower = try? ChildProcess.spawn(
@@ -69,7 +71,7 @@ extension Supervisor {
         if state?.running == true { return nil }
         return SupervisorError.exitedDuringLoad(
           arguments: arguments, status: state.map { .exited($0.exitCode) } ?? .unknown, logPath: launch.logPath,
-          logTail: LogTail.read(launch.logPath))
+          logTail: LogTail.read(launch.logPath, secrets: launch.secretValues))
       }
       return RunningServer(
         instance: .container(instance), port: port, loadSeconds: loadSeconds, launch: launch, arguments: arguments)

@@ -97,8 +97,9 @@ public struct EngineInspector: Sendable {
     report.imageID = identity.id
     report.imageDigests = identity.digests
     if spec.pull == .always { report.note = "pulled again before each run (pull: always)" }
+    let serverRunner = CommandRunner(environment: command.runnerEnvironment(engine, base: environment))
     await identify(engine, into: &report) {
-      await runner.run(command.oneOff(engine: engine, arguments: $0), timeoutSeconds: 120)
+      await serverRunner.run(command.oneOff(engine: engine, arguments: $0), timeoutSeconds: 120)
     }
   }
 

@@ -33,11 +33,8 @@ public struct ServerLaunch: Sendable, Hashable {
       + engine.args + flagArguments
   }
 
-  /// The model file's directory and name: a container gets the directory
-  /// mounted, so split GGUF files find their siblings.
-  public var modelLocation: (directory: String, file: String) {
-    guard let slash = modelPath.lastIndex(of: "/") else { return (".", modelPath) }
-    let directory = String(modelPath[..<slash])
-    return (directory.isEmpty ? "/" : directory, String(modelPath[modelPath.index(after: slash)...]))
+  /// The secrets of this launch (``Redaction/secretValues(environment:arguments:)``).
+  public var secretValues: [String] {
+    Redaction.secretValues(environment: engine.env, arguments: arguments(port: 0))
   }
 }

@@ -108,7 +108,9 @@ public struct Supervisor: Sendable {
     let arguments = launch.arguments(port: port)
     let serverEnv = launch.engine.serverEnvironment
     let env = environment.merging(serverEnv) { _, engine in engine }
-    appendLogHeader(launch.logPath, arguments: arguments, env: serverEnv)
+    appendLogHeader(
+      launch.logPath, arguments: arguments,
+      env: Redaction.environment(serverEnv, secretNames: Set(launch.engine.env.keys)))
     let started = MonotonicClock.seconds()
     let process = try ChildProcess.spawn(arguments: arguments, environment: env, logPath: launch.logPath)
     registry.insert(process)
@@ -126,7 +128,8 @@ public struct Supervisor: Sendable {
       let loadSeconds = try await waitUntilHealthy(server, started: started) {
         process.pollExit().map { status in
           SupervisorError.exitedDuringLoad(
-            arguments: arguments, status: status, logPath: launch.logPath, logTail: LogTail.read(launch.logPath))
+            arguments: arguments, status: status, logPath: launch.logPath,
+            logTail: LogTail.read(launch.logPath, secrets: launch.secretValues))
         }
       }
       return RunningServer(
@@ -147,7 +150,8 @@ public struct Supervisor: Sendable {
       if await client.health() == 200 { return MonotonicClock.seconds() - started }
       if MonotonicClock.seconds() - started > healthTimeoutSeconds {
         throw SupervisorError.healthTimeout(
-          seconds: healthTimeoutSeconds, logPath: server.launch.logPath, logTail: LogTail.read(server.launch.logPath))
+          seconds: healthTimeoutSeconds, logPath: server.launch.logPath,
+          logTail: LogTail.read(server.launch.logPath, secrets: server.launch.secretValues))
       }
       try await Task.sleep(nanoseconds: 10_000_000)
     }
@@ -167,9 +171,10 @@ public struct Supervisor: Sendable {
     }
   }
 
-  func appendLogHeader(_ path: String, arguments: [String], env: [String: String]) {
-    let envText = env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value) " }.joined()
-    let line = "# strata: starting \(envText)\(arguments.joined(separator: " "))\n"
+  /// The first line strata writes to a server's log: how it was started, with
+  /// secrets redacted (the log is kept with the run and may be shared).
+  func appendLogHeader(_ path: String, arguments: [String], env: [String]) {
+    let line = "# strata: starting " + (env + Redaction.arguments(arguments)).joined(separator: " ") + "\n"
     guard let file = fopen(path, "a") else { return }
     fputs(line, file)
     fclose(file)
@@ -201,7 +206,7 @@ public enum SupervisorError: Error, Sendable, CustomStringConvertible {
       return "no free TCP port on 127.0.0.1"
     case .exitedDuringLoad(let arguments, let status, let logPath, let tail):
       return """
-        llama-server exited during load (\(status)): \(arguments.joined(separator: " "))
+        llama-server exited during load (\(status)): \(Redaction.arguments(arguments).joined(separator: " "))
         last lines of \(logPath):
         \(tail)
         check the model path and the flags; the full log is at \(logPath)
@@ -215,7 +220,7 @@ public enum SupervisorError: Error, Sendable, CustomStringConvertible {
         """
     case .containerRunFailed(let arguments, let output):
       return """
-        the container did not start: \(arguments.joined(separator: " "))
+        the container did not start: \(Redaction.arguments(arguments).joined(separator: " "))
         \(output.trimmingCharacters(in: .whitespacesAndNewlines))
         check that the image exists (`strata engines`), that the runtime works (`podman run --rm <image> --version`), \
         and the devices the backend needs
@@ -226,7 +231,8 @@ public enum SupervisorError: Error, Sendable, CustomStringConvertible {
 
 /// The last lines of a log file, for error messages.
 public enum LogTail {
-  public static func read(_ path: String, lines: Int = 15, maxBytes: Int = 16_384) -> String {
+  /// The last `lines` lines of the log, with `secrets` scrubbed (``Redaction/scrub(_:secrets:)``).
+  public static func read(_ path: String, lines: Int = 15, maxBytes: Int = 16_384, secrets: [String] = []) -> String {
     guard let file = fopen(path, "r") else { return "(no log at \(path))" }
     defer { fclose(file) }
     fseek(file, 0, SEEK_END)
@@ -236,6 +242,7 @@ public enum LogTail {
     var bytes = [UInt8](repeating: 0, count: size - start)
     let count = fread(&bytes, 1, bytes.count, file)
     let text = String(decoding: bytes.prefix(count), as: UTF8.self)
-    return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    let tail = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    return Redaction.scrub(tail, secrets: secrets)
   }
 }
