@@ -62,6 +62,40 @@ struct ProjectLoaderTests {
     #expect(errors.first?.hint == "tiny offers Q8_0")
   }
 
+  @Test("a matrix that selects a repo_id or provider model is refused at the model's position")
+  func modelsASweepCannotRunAreErrors() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try TestSupport.write(
+      """
+      models:
+        - name: tiny
+          path: /m/tiny.Q8_0.gguf
+        - name: qwen
+          repo_id: unsloth/Qwen3-0.6B-GGUF
+          quant_tags: [Q8_0]
+        - name: mini
+          provider: openai
+          base_url: https://api.example.com/v1
+          api_key_env: OPENAI_API_KEY
+          model: gpt-4o-mini
+      """, to: "models.yaml", in: directory)
+    try TestSupport.write("name: cpu\nbackend: cpu\nbinary: /b\n", to: "engines/cpu.yaml", in: directory)
+    try TestSupport.write("axes:\n  engine: cpu\n  model: [tiny, qwen, mini]\n", to: "matrix.yaml", in: directory)
+    let errors = TestSupport.errors { () throws(ConfigErrors) in
+      try ProjectLoader.load(directory: directory, expander: TestSupport.expander)
+    }
+    #expect(errors.count == 2, "\(errors)")
+    #expect(errors.first?.message.contains("model 'qwen'") == true)
+    #expect(errors.first?.message.contains("Hugging Face (repo_id: unsloth/Qwen3-0.6B-GGUF)") == true)
+    #expect(errors.first?.message.contains("models.yaml:4:") == true, "names where it is declared")
+    #expect(errors.first?.location?.line == 3)
+    #expect(errors.first?.location?.column == 17)
+    #expect(errors.first?.hint.contains("files:") == true)
+    #expect(errors.last?.message.contains("model 'mini'") == true && errors.last?.message.contains("API") == true)
+    #expect(errors.last?.location?.column == 23)
+  }
+
   @Test func missingFilesAreReportedWithWhatToCreate() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -3,7 +3,9 @@ enum Suggestions {
   /// The closest candidate within edit distance 2 (ties: the first in `candidates`), if any.
   static func closest(to word: String, in candidates: [String]) -> String? {
     var best: (candidate: String, distance: Int)?
-    for candidate in candidates {
+    let length = word.unicodeScalars.count
+    // Names whose lengths differ by more than 2 cannot be within distance 2.
+    for candidate in candidates where abs(candidate.unicodeScalars.count - length) <= 2 {
       let distance = editDistance(word, candidate)
       if distance <= 2, distance < (best?.distance ?? Int.max) {
         best = (candidate, distance)
@@ -37,7 +39,10 @@ enum Suggestions {
   }
 
   /// `a, b, c` for messages.
-  static func list(_ names: [String]) -> String {
-    names.joined(separator: ", ")
+  /// At most `limit` names, then how many more: a hint must stay one readable
+  /// line even when a file declares thousands.
+  static func list(_ names: [String], limit: Int = 20) -> String {
+    guard names.count > limit else { return names.joined(separator: ", ") }
+    return names.prefix(limit).joined(separator: ", ") + " and \(names.count - limit) more"
   }
 }

@@ -32,6 +32,7 @@ struct CrossChecker {
             location: reference.location, message: "unknown model '\(reference.name)'",
             hint: hint(for: reference.name, known: known, what: "models (in models.yaml)")))
       }
+      checkRunnable(references.filter { $0.kind == .model }, models: models.file)
       checkQuants(references.filter { $0.kind == .quant }, selected: matrix.axes.models, models: models)
     }
   }
@@ -54,6 +55,33 @@ struct CrossChecker {
         ConfigError(
           location: reference.location, message: "unknown \(kind) '\(reference.name)'",
           hint: hint(for: reference.name, known: known, what: "\(kind)s (files in \(kind)s/)")))
+    }
+  }
+
+  /// Each model the matrix names must be one a sweep can run today: GGUF files on
+  /// disk. `repo_id:` and `provider:` entries parse (models.yaml may hold them for
+  /// later), but a matrix that selects one is refused here, at its position,
+  /// rather than failing every group at run time or expanding to nothing.
+  private mutating func checkRunnable(_ references: [MatrixReference], models: ModelsFile) {
+    for reference in references {
+      guard let spec = models.model(named: reference.name) else { continue }
+      let declared = spec.location.line > 0 ? " (declared at \(spec.location))" : ""
+      switch spec.source {
+      case .local: continue
+      case .huggingFace(let repo, _, _):
+        errors.append(
+          ConfigError(
+            location: reference.location,
+            message:
+              "model '\(reference.name)'\(declared) comes from Hugging Face (repo_id: \(repo)), which strata does not download yet",
+            hint: "download the GGUF files and list them under `files:` (quant: path), then select that model"))
+      case .api(let provider, _, _, _):
+        errors.append(
+          ConfigError(
+            location: reference.location,
+            message: "model '\(reference.name)'\(declared) is a \(provider) API model, which sweeps do not run yet",
+            hint: "remove it from the matrix's model axis; API models are meant for judges, not sweeps"))
+      }
     }
   }
 
