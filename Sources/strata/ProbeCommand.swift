@@ -11,11 +11,19 @@ struct ProbeCommand: AsyncParsableCommand {
   @Flag(help: "Print JSON (sorted keys) for machines.")
   var json = false
 
-  @Option(help: "Then run the sampling loop for this many seconds on strata itself and report its timing and cost.")
+  @Option(
+    help:
+      "Then run the sampling loop for this many seconds (0.1…86400) on strata itself and report its timing and cost."
+  )
   var watch: Double?
 
-  @Option(help: "Samples per second for --watch.")
+  @Option(help: "Samples per second for --watch (0.1…1000).")
   var rate: Double = 10
+
+  func validate() throws {
+    if let watch { try OptionCheck.range(watch, "--watch", 0.1...86_400, "seconds") }
+    try OptionCheck.range(rate, "--rate", OptionCheck.telemetryRates, "samples per second")
+  }
 
   /// The sampling loop's own benchmark: how close ticks land to their schedule
   /// and how much CPU the sampling thread uses.

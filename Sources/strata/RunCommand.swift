@@ -30,10 +30,10 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Directory for server logs (default: strata-logs beside the database).")
   var logs: String?
 
-  @Option(help: "Seconds to wait for a server's /health to answer 200.")
+  @Option(help: "Seconds to wait for a server's /health to answer 200 (1…86400).")
   var healthTimeout: Double = 300
 
-  @Option(help: "Telemetry samples per second for the whole life of each server.")
+  @Option(help: "Telemetry samples per second for the whole life of each server (0.1…1000).")
   var telemetryRate: Double = 10
 
   @Flag(
@@ -42,11 +42,17 @@ struct RunCommand: AsyncParsableCommand {
   )
   var strict = false
 
-  @Option(help: "Items per task for every task (overrides the matrix's and the task files' limits).")
+  @Option(help: "Items per task for every task (overrides the matrix's and the task files' limits; 1…1000000).")
   var limit: Int?
 
   @Option(help: "Table format printed at the end: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
   var format: ReportFormat = .table
+
+  func validate() throws {
+    try OptionCheck.range(healthTimeout, "--health-timeout", 1...86_400, "seconds")
+    try OptionCheck.range(telemetryRate, "--telemetry-rate", OptionCheck.telemetryRates, "samples per second")
+    if let limit { try OptionCheck.range(limit, "--limit", 1...1_000_000, "items") }
+  }
 
   func run() async throws {
     let project = try loadProject(options, matrix: matrix)

@@ -29,9 +29,7 @@ struct SandboxOptions: ParsableArguments {
   var user: String = "65534:65534"
 
   func validate() throws {
-    guard wallSeconds.isFinite, (0.1...3600).contains(wallSeconds) else {
-      throw ValidationError("--wall-seconds must be a number from 0.1 to 3600, not \(wallSeconds)")
-    }
+    try OptionCheck.range(wallSeconds, "--wall-seconds", 0.1...3600, "seconds")
     guard parsedUser != nil else {
       throw ValidationError("--user must be uid:gid with two numbers, neither 0 (e.g. 65534:65534), not \(user)")
     }

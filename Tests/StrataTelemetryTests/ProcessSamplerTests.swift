@@ -103,6 +103,15 @@ struct TelemetrySummaryTests {
 
 @Suite("The sampling loop")
 struct TelemetryRecorderTests {
+  @Test("a rate outside 0.1…1000 Hz, infinite or NaN is clamped: the period is never zero")
+  func rateIsClamped() {
+    #expect(TelemetryRecorder(samplers: [], rateHz: .infinity).periodNanos == 1_000_000)
+    #expect(TelemetryRecorder(samplers: [], rateHz: .nan).periodNanos == 10_000_000_000)
+    #expect(TelemetryRecorder(samplers: [], rateHz: 1e9).periodNanos == 1_000_000)
+    #expect(TelemetryRecorder(samplers: [], rateHz: -3).periodNanos == 10_000_000_000)
+    #expect(TelemetryRecorder(samplers: [], rateHz: 10).periodNanos == 100_000_000)
+  }
+
   @Test("ticks on schedule, takes a baseline before attach, hands batches to the sink, records sampler errors")
   func loop() async throws {
     let device = DeviceSample(device: "d", vramUsedBytes: 10, powerWatts: 5)

@@ -24,6 +24,9 @@ import Synchronization
 /// reaches the sink exactly once.
 public final class TelemetryRecorder: Sendable {
   public let periodNanos: UInt64
+  /// The rates a recorder runs at; others are clamped into this range.
+  public static let minRateHz = 0.1
+  public static let maxRateHz = 1000.0
   /// The sampling thread's name, as /proc/<pid>/task/<tid>/comm shows it.
   public static let threadName = "strata-sampler"
   /// The thread that calls the sink.
@@ -60,7 +63,10 @@ public final class TelemetryRecorder: Sendable {
     self.samplers = samplers
     self.processSampler = processSampler
     self.fdinfo = fdinfo
-    self.periodNanos = UInt64(1e9 / max(0.1, rateHz))
+    // Clamped to 0.1…1000 Hz whatever the caller passes: an infinite or NaN rate
+    // would make a zero period, and the sampling thread divides by it.
+    let rate = rateHz.isNaN ? Self.minRateHz : min(Self.maxRateHz, max(Self.minRateHz, rateHz))
+    self.periodNanos = UInt64(1e9 / rate)
     self.batchSize = max(1, batchSize)
     self.flushIntervalSeconds = max(0.01, flushIntervalSeconds)
     self.sink = sink

@@ -1,0 +1,46 @@
+import Foundation
+import StrataTestSupport
+import Testing
+
+/// The real `strata` executable, given values that once crashed it or started a
+/// run that could not work: each is refused before anything starts, with exit
+/// status 64 (usage) and a message that says what is allowed.
+@Suite("Command-line values are checked before anything starts", RealParts.strataGate)
+struct CommandLineChecksTests {
+  static let refused: [(arguments: [String], message: String)] = [
+    (["probe", "--watch=-1"], "--watch must be a number from 0.1 to 86400 seconds, not -1.0"),
+    (["probe", "--watch", "inf"], "--watch must be a number"),
+    (["probe", "--watch", "1", "--rate", "0"], "--rate must be a number from 0.1 to 1000 samples per second"),
+    (["probe", "--watch", "1", "--rate", "nan"], "--rate must be a number"),
+    (
+      ["run", "--telemetry-rate", "inf"],
+      "--telemetry-rate must be a number from 0.1 to 1000 samples per second, not inf"
+    ),
+    (["run", "--telemetry-rate", "1e-9"], "--telemetry-rate must be a number"),
+    (["run", "--health-timeout", "0"], "--health-timeout must be a number from 1 to 86400 seconds"),
+    (["run", "--health-timeout", "nan"], "--health-timeout must be a number"),
+    (["run", "--limit", "0"], "--limit must be a whole number from 1 to 1000000 items, not 0"),
+    (["run", "--limit=-5"], "--limit must be a whole number"),
+    (["sandbox", "run", "x.py", "--wall-seconds", "inf"], "--wall-seconds must be a number from 0.1 to 3600 seconds"),
+    (["sandbox", "check", "--user", "0:0"], "--user must be uid:gid with two numbers, neither 0"),
+    (["run", "--format", "yaml"], "The value 'yaml' is invalid for '--format <format>'"),
+  ]
+
+  @Test("is refused with exit status 64 and what is allowed", arguments: refused.indices)
+  func refusedValue(index: Int) throws {
+    let (arguments, message) = Self.refused[index]
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try #require(StrataExecutable.path))
+    process.arguments = arguments
+    // A directory with no project: nothing must get as far as reading one.
+    process.currentDirectoryURL = FileManager.default.temporaryDirectory
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 64, "\(arguments): \(text)")
+    #expect(text.contains(message), "\(arguments): \(text)")
+  }
+}
