@@ -1,6 +1,7 @@
 import Foundation
 import StrataConfig
 import StrataEngine
+import StrataEval
 import StrataMatrix
 
 /// What a plan needs from the disk and the engines, checked before anything runs:
@@ -68,6 +69,29 @@ public enum PlanPreflight {
       }
     }
     return notes
+  }
+
+  /// The code tasks the plan runs, sorted: those need the sandbox.
+  public static func codeTasks(_ project: Project, plan: MatrixPlan) -> [String] {
+    Set(plan.groups.flatMap { tasks(of: $0, in: project) }.filter { $0.kind == .code }.map(\.name)).sorted()
+  }
+
+  /// Nil when the plan runs no code task or the sandbox runs code here (a real
+  /// probe program inside it); else the line to print. Checked before anything
+  /// starts, so a sweep does not spend its performance scenarios first and then
+  /// fail every code task.
+  public static func sandboxProblem(
+    _ project: Project, plan: MatrixPlan, environment: [String: String]
+  ) async -> String? {
+    let tasks = codeTasks(project, plan: plan)
+    guard !tasks.isEmpty else { return nil }
+    do {
+      _ = try await CodeSandbox(hostEnvironment: environment).prepared()
+      return nil
+    } catch {
+      return "the code sandbox cannot run here, and the plan has code tasks (\(tasks.joined(separator: ", "))): "
+        + "\(error)\nhint: `strata sandbox check` says what is missing (bubblewrap and python3: scripts/install-deps)"
+    }
   }
 
   private static func tasks(of group: LoadGroup, in project: Project) -> [TaskSpec] {

@@ -69,6 +69,10 @@ struct RunCommand: AsyncParsableCommand {
       throw ExitCode(2)
     }
     let environment = ProcessInfo.processInfo.environment
+    if let problem = await PlanPreflight.sandboxProblem(project, plan: plan, environment: environment) {
+      printError(problem)
+      throw ExitCode(2)
+    }
     let registry = ProcessRegistry(environment: environment)
     let terminal = ProgressLine(interactive: isatty(STDERR_FILENO) == 1)
     let logDirectory =

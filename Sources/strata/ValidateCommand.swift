@@ -26,6 +26,12 @@ struct ValidateCommand: AsyncParsableCommand {
         "hint: run scripts/setup (it builds the engines and fetches the demo models and items), or fix the paths")
       throw ExitCode(2)
     }
+    if let problem = await PlanPreflight.sandboxProblem(
+      project, plan: plan, environment: ProcessInfo.processInfo.environment)
+    {
+      printError(problem)
+      throw ExitCode(2)
+    }
   }
 }
 

@@ -44,3 +44,50 @@ struct CommandLineChecksTests {
     #expect(text.contains(message), "\(arguments): \(text)")
   }
 }
+
+/// `strata validate` (and `strata run`, before anything starts) proves the code
+/// sandbox with a real probe when the plan has a code task.
+@Suite("validate checks the sandbox a code task needs", RealParts.gate, RealParts.strataGate)
+struct ValidateSandboxTests {
+  func validate(path: String) throws -> (status: Int32, errors: String) {
+    let dir = try RealParts.project(
+      matrix: """
+        axes:
+          engine: [cpu]
+          model: [smollm2-135m]
+        tasks: [{name: mbpp, limit: 2}]
+        """)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try """
+    name: mbpp
+    kind: code
+    items: \(RealParts.cache)/tasks/mbpp.jsonl
+    prompt: zero_shot
+    format: completion
+    """.write(toFile: "\(dir)/tasks/mbpp.yaml", atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try #require(StrataExecutable.path))
+    process.arguments = ["validate", "--project", dir]
+    var environment = ProcessInfo.processInfo.environment
+    environment["PATH"] = path
+    process.environment = environment
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+  }
+
+  @Test("with bubblewrap and python3 in PATH it passes; without, it fails naming the code tasks and what to do")
+  func sandboxIsChecked() throws {
+    let good = try validate(path: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    #expect(good.status == 0, "\(good.errors)")
+    let bad = try validate(path: "/nonexistent")
+    #expect(bad.status == 2, "\(bad.errors)")
+    #expect(
+      bad.errors.contains("the code sandbox cannot run here, and the plan has code tasks (mbpp)"), "\(bad.errors)")
+    #expect(bad.errors.contains("strata sandbox check"))
+  }
+}
