@@ -188,6 +188,108 @@ struct BadInputTests {
     BadInput(
       label: "missing required key", kind: .engine,
       yaml: "name: cpu\nbinary: /b\n", message: "missing required key 'backend' in the engine file", line: 1, column: 1),
+    // Added with the trust review: alias bombs, expansion past the cell cap,
+    // contradictions, path tricks and more wrong types.
+    BadInput(
+      label: "alias bomb as the model list", kind: .models,
+      yaml:
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nmodels: *e\n",
+      message: "unknown key 'a' in models.yaml", line: 1, column: 1),
+    BadInput(
+      label: "alias bomb as an axis", kind: .matrix, yaml: "axes:\n  engine: &e [cpu, &x [a, b]]\n  model: *e\n",
+      message: "expected a string for axes.engine, found a list", line: 2, column: 20),
+    BadInput(
+      label: "a self-referencing alias", kind: .matrix,
+      yaml: "axes: {engine: cpu, model: m}\ntasks: &t [arc, [*t, *t]]\n",
+      message: "found undefined alias", line: 2, column: 18),
+    BadInput(
+      label: "a matrix past the cell cap", kind: .matrix,
+      yaml:
+        "axes:\n  engine: [a, b, c, d, e, f, g, h, i, j]\n  model: [a, b, c, d, e, f, g, h, i, j]\n  args:\n    threads: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n    ctx: [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144]\n    batch: [1, 2]\n",
+      message: "the axes multiply to 20000 cells, over the limit of 10000", line: 2, column: 3,
+      hint: "narrow an axis"),
+    BadInput(
+      label: "repeats zero", kind: .matrix, yaml: "repeats: 0\naxes: {engine: cpu, model: m}\n",
+      message: "repeats", line: 1, column: 10),
+    BadInput(
+      label: "repeats as a string", kind: .matrix, yaml: "repeats: many\naxes: {engine: cpu, model: m}\n",
+      message: "expected an integer for repeats, found the string 'many'", line: 1, column: 10),
+    BadInput(
+      label: "axes as a list", kind: .matrix, yaml: "axes: [cpu, m]\n",
+      message: "expected a mapping for axes, found a list",
+      line: 1, column: 7),
+    BadInput(
+      label: "axes without a model axis", kind: .matrix, yaml: "axes:\n  engine: cpu\n",
+      message: "missing required key 'model'", line: 2, column: 3),
+    BadInput(
+      label: "an exclude rule that is a string", kind: .matrix,
+      yaml: "axes: {engine: cpu, model: m}\nexclude: [engine]\n", message: "expected a mapping", line: 2, column: 11),
+    BadInput(
+      label: "an override without when", kind: .matrix,
+      yaml: "axes: {engine: cpu, model: m}\noverrides:\n  - repeats: 2\n", message: "missing required key 'when'",
+      line: 3, column: 5),
+    BadInput(
+      label: "negative threads", kind: .matrix, yaml: "axes:\n  engine: cpu\n  model: m\n  args:\n    threads: [-2]\n",
+      message: "threads", line: 5, column: 15),
+    BadInput(
+      label: "a task entry without a name", kind: .matrix,
+      yaml: "axes: {engine: cpu, model: m}\ntasks: [{limit: 3}]\n", message: "missing required key 'name'", line: 2,
+      column: 9),
+    BadInput(
+      label: "a task limit of zero", kind: .matrix,
+      yaml: "axes: {engine: cpu, model: m}\ntasks: [{name: arc, limit: 0}]\n",
+      message: "limit", line: 2, column: 28),
+    BadInput(
+      label: "models not a list", kind: .models, yaml: "models: {name: m}\n",
+      message: "expected a list for models, found a mapping",
+      line: 1, column: 9),
+    BadInput(
+      label: "a model without a name", kind: .models, yaml: "models:\n  - path: /m/x.Q4_0.gguf\n",
+      message: "missing required key 'name'", line: 2, column: 5),
+    BadInput(
+      label: "a model name with a slash", kind: .models, yaml: "models:\n  - name: a/b\n    path: /m/x.Q4_0.gguf\n",
+      message: "a/b", line: 2, column: 11),
+    BadInput(
+      label: "files as a list", kind: .models, yaml: "models:\n  - name: m\n    files: [/m/x.gguf]\n",
+      message: "expected a mapping of quant tag to path for files, found a list", line: 3, column: 12),
+    BadInput(
+      label: "repo_id without owner", kind: .models,
+      yaml: "models:\n  - name: q\n    repo_id: Qwen\n    quant_tags: [Q4_0]\n",
+      message: "repo_id 'Qwen' is not of the form owner/name", line: 3, column: 14),
+    BadInput(
+      label: "unknown provider", kind: .models,
+      yaml:
+        "models:\n  - name: q\n    provider: openaj\n    base_url: https://x/v1\n    api_key_env: K\n    model: m\n",
+      message: "unknown provider 'openaj'", line: 3, column: 15, hint: "did you mean 'openai'?"),
+    BadInput(
+      label: "unknown backend", kind: .engine, yaml: "name: cpu\nbackend: cuda12\nbinary: /b\n",
+      message: "unknown backend 'cuda12'",
+      line: 2, column: 10),
+    BadInput(
+      label: "unknown engine mode", kind: .engine, yaml: "name: cpu\nbackend: cpu\nmode: vm\nbinary: /b\n",
+      message: "unknown mode 'vm'", line: 3, column: 7),
+    BadInput(
+      label: "env as a list", kind: .engine, yaml: "name: cpu\nbackend: cpu\nbinary: /b\nenv: [A=1]\n",
+      message: "expected a mapping of variable name to value for env, found a list", line: 4, column: 6),
+    BadInput(
+      label: "args with a mapping entry", kind: .engine,
+      yaml: "name: cpu\nbackend: cpu\nbinary: /b\nargs: [-t, {a: b}]\n",
+      message: "expected a text value in args, found a mapping", line: 4, column: 12),
+    BadInput(
+      label: "unknown task kind", kind: .task, file: "tasks/t.yaml", yaml: "name: t\nkind: essay\nitems: /t.jsonl\n",
+      message: "unknown kind 'essay'", line: 2, column: 7),
+    BadInput(
+      label: "task name differs from the file name", kind: .task, file: "tasks/t.yaml",
+      yaml: "name: u\nkind: multiple_choice\nitems: /t.jsonl\n",
+      message: "task name 'u' does not match the file name 't'",
+      line: 1, column: 7),
+    BadInput(
+      label: "negative max_tokens", kind: .task, file: "tasks/t.yaml",
+      yaml: "name: t\nkind: exact_answer\nitems: /t.jsonl\nmax_tokens: -1\n", message: "max_tokens", line: 4, column: 13
+    ),
+    BadInput(
+      label: "a task without items", kind: .task, file: "tasks/t.yaml", yaml: "name: t\nkind: multiple_choice\n",
+      message: "missing required key 'items'", line: 1, column: 1),
   ]
 
   @Test(arguments: cases)

@@ -1,3 +1,4 @@
+import Foundation
 import StrataConfig
 import Testing
 
@@ -33,6 +34,32 @@ struct TaskItemTests {
     } throws: { error in
       guard case TaskDataError.malformed(let path, let at, let got) = error else { return false }
       return path == "t.jsonl" && at == line + 1 && got.contains(message)
+    }
+  }
+
+  @Test("an item file over 256 MiB is refused with the limit, before it is read")
+  func oversized() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-items-\(UUID()).jsonl").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    FileManager.default.createFile(atPath: path, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.truncate(atOffset: UInt64(TaskItemLoader.maxItemFileBytes + 1))  // sparse
+    try handle.close()
+    #expect(
+      throws: TaskDataError.tooLarge(
+        path: path, bytes: TaskItemLoader.maxItemFileBytes + 1, limit: TaskItemLoader.maxItemFileBytes)
+    ) {
+      _ = try TaskItemLoader.load(path: path)
+    }
+  }
+
+  @Test("an item file that is not UTF-8 is refused at line 1, not decoded with replacement characters")
+  func notUTF8() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-items-\(UUID()).jsonl").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try Data([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]).write(to: URL(fileURLWithPath: path))
+    #expect(throws: TaskDataError.malformed(path: path, line: 1, message: "the file is not UTF-8 text")) {
+      _ = try TaskItemLoader.load(path: path)
     }
   }
 

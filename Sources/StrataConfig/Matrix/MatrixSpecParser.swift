@@ -52,6 +52,7 @@ struct MatrixParser {
     if let node = fields["repeats"] { spec.repeats = reader.int(node, "repeats", range: 1...100) ?? spec.repeats }
     if let node = fields["axes"] {
       parseAxes(node)
+      checkCellCount(node)
     } else {
       reader.missing("axes", in: fields, context: fileName, hint: "add `axes:` with at least `engine:` and `model:`")
       axesFailed = true
@@ -68,6 +69,28 @@ struct MatrixParser {
     spec.axisLocations = axisLocations
     spec.references = references
     return spec
+  }
+
+  /// The most cells a matrix may plan. A night of a few hundred cells is a big
+  /// sweep; tens of thousands is a typo (an axis of ranges, say) that would plan
+  /// for minutes and run for months.
+  static let maxCells = 10_000
+
+  /// The product of the axes (a quant axis left out counts once per model), so a
+  /// matrix past ``maxCells`` is refused before it is expanded.
+  private mutating func checkCellCount(_ node: Node) {
+    let counts =
+      [axes.engines.count, axes.models.count, max(1, axes.quants.count)] + axes.flags.values.map(\.count)
+      + axes.sampling.values.map(\.count)
+    var cells = 1
+    for count in counts {
+      let (product, overflow) = cells.multipliedReportingOverflow(by: max(1, count))
+      cells = overflow ? Int.max : product
+    }
+    guard cells > Self.maxCells else { return }
+    reader.error(
+      "the axes multiply to \(cells == Int.max ? "more than \(Int.max)" : String(cells)) cells, over the limit of \(Self.maxCells)",
+      at: node, hint: "narrow an axis, or split the sweep into several matrices")
   }
 
   private mutating func design(_ node: Node) -> Design? {

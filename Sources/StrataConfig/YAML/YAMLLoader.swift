@@ -34,6 +34,10 @@ enum YAMLLoader {
     return root
   }
 
+  /// The largest config file read: far past any real models.yaml or matrix, and
+  /// small enough that parsing one stays well under a second's worth of memory.
+  public static let maxConfigBytes = 4 << 20
+
   /// Reads a file as UTF-8 text; a missing file is reported with `missingHint`.
   static func readText(path: String, displayName: String, missingHint: String) throws(ConfigErrors) -> String {
     let location = SourceLocation(file: displayName)
@@ -44,6 +48,15 @@ enum YAMLLoader {
     guard !isDirectory.boolValue else {
       throw ConfigErrors(errors: [
         ConfigError(location: location, message: "expected a file, found a directory", hint: missingHint)
+      ])
+    }
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    guard size <= maxConfigBytes else {
+      throw ConfigErrors(errors: [
+        ConfigError(
+          location: location,
+          message: "the file is \(size) bytes, over the limit of \(maxConfigBytes) bytes (4 MiB) for a config file",
+          hint: "a config file this big is almost surely not one; split the models or check the path")
       ])
     }
     guard let data = FileManager.default.contents(atPath: path) else {

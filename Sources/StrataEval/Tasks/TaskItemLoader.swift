@@ -15,12 +15,21 @@ public enum TaskItemLoader {
     try parse(MultipleChoiceItem.self, text, path: path)
   }
 
+  /// The largest item file read (256 MiB): the biggest benchmark converted here
+  /// is a few MiB; a file past this is a wrong path, not a task.
+  public static let maxItemFileBytes = 256 << 20
+
   /// Items of one kind from the file at `path`.
   public static func load<Item: TaskItem>(_ type: Item.Type, path: String) throws(TaskDataError) -> [Item] {
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    guard size <= maxItemFileBytes else { throw .tooLarge(path: path, bytes: size, limit: maxItemFileBytes) }
     guard let data = FileManager.default.contents(atPath: path) else {
       throw .missing(path: path)
     }
-    return try parse(type, String(decoding: data, as: UTF8.self), path: path)
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw .malformed(path: path, line: 1, message: "the file is not UTF-8 text")
+    }
+    return try parse(type, text, path: path)
   }
 
   /// Items of one kind from JSONL text; `path` only names the source in errors.
@@ -69,11 +78,14 @@ public enum TaskItemLoader {
 public enum TaskDataError: Error, Sendable, CustomStringConvertible, Equatable {
   case missing(path: String)
   case malformed(path: String, line: Int, message: String)
+  case tooLarge(path: String, bytes: Int, limit: Int)
 
   public var description: String {
     switch self {
     case .missing(let path):
       "\(path): task items not found\n  hint: run scripts/setup (it fetches the benchmark items), or fix `items:` in the task file"
+    case .tooLarge(let path, let bytes, let limit):
+      "\(path): the item file is \(bytes) bytes, over the limit of \(limit) bytes (256 MiB)\n  hint: check `items:` in the task file"
     case .malformed(let path, let line, let message):
       """
       \(path):\(line): error: \(message)
