@@ -5,6 +5,17 @@ let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
+/// The libFuzzer harness (Sources/StrataFuzz) exists only for scripts/fuzz:
+/// libFuzzer supplies its `main`, so an ordinary build could not link it.
+let fuzzing = Context.environment["STRATA_FUZZ"] == "1"
+let fuzzTargets: [Target] =
+  fuzzing
+  ? [
+    .executableTarget(
+      name: "StrataFuzz", dependencies: ["StrataClient", "StrataConfig", "StrataEval", "StrataTelemetry"],
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+  ] : []
+
 let package = Package(
   name: "strata",
   platforms: [.macOS(.v15)],
@@ -66,6 +77,6 @@ let package = Package(
         "StrataRun", "StrataReport", "StrataStore", "StrataConfig", "StrataTelemetry", "StrataEngine", "StrataEval",
         "StrataClient", "StrataTestSupport",
       ]),
-  ],
+  ] + fuzzTargets,
   swiftLanguageModes: [.v6]
 )

@@ -91,3 +91,30 @@ struct ValidateSandboxTests {
     #expect(bad.errors.contains("strata sandbox check"))
   }
 }
+
+/// What strata prints from outside reaches the terminal without its control
+/// bytes: here a program's stdout, echoed by `strata sandbox run`.
+@Suite("strata's output carries no terminal controls from outside text", RealParts.strataGate)
+struct TerminalOutputTests {
+  @Test("a program that prints escape sequences and carriage returns: strata's stdout has none of them")
+  func sandboxOutputIsCleaned() throws {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("strata-escape-\(UUID()).py").path
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    try #"print("\x1b[2J\x1b[Hhello\rFAKE\x1b]0;title\x07 done\x9b31m")"#.write(
+      toFile: file, atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try #require(StrataExecutable.path))
+    process.arguments = ["sandbox", "run", file]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let bytes = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: bytes, as: UTF8.self)
+    #expect(process.terminationStatus == 0, "\(text)")
+    #expect(text.contains("[2J[HhelloFAKE]0;title done31m"), "\(text)")
+    #expect(!bytes.contains(0x1B) && !bytes.contains(0x0D) && !bytes.contains(0x07), "\(Array(bytes))")
+    #expect(!text.unicodeScalars.contains { (0x80...0x9F).contains($0.value) })
+  }
+}

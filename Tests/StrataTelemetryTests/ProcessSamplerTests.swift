@@ -26,6 +26,24 @@ struct ProcessSamplerTests {
     #expect(ProcessSampler.parse(stat: "", pid: 1, pageSize: 4096, ticksPerSecond: 100) == nil)
   }
 
+  @Test("huge fields give nil instead of trapping (found by scripts/fuzz)")
+  func overflow() {
+    func line(utime: String = "5", threads: String = "3", rss: String = "10") -> String {
+      // Fields 3…24 after the command: state, then 21 numbers.
+      var fields = ["S"] + Array(repeating: "0", count: 21)
+      fields[14 - 3] = utime
+      fields[20 - 3] = threads
+      fields[24 - 3] = rss
+      return "1 (x) " + fields.joined(separator: " ")
+    }
+    let max = String(UInt64.max)
+    #expect(ProcessSampler.parse(stat: line(), pid: 1, pageSize: 4096, ticksPerSecond: 100)?.rssBytes == 40_960)
+    #expect(ProcessSampler.parse(stat: line(rss: max), pid: 1, pageSize: 4096, ticksPerSecond: 100) == nil)
+    #expect(ProcessSampler.parse(stat: line(threads: max), pid: 1, pageSize: 4096, ticksPerSecond: 100) == nil)
+    let cpu = ProcessSampler.parse(stat: line(utime: max), pid: 1, pageSize: 4096, ticksPerSecond: 100)?.cpuSeconds
+    #expect(cpu.map { $0 > 1e17 } == true)
+  }
+
   @Test("samples this very process for real, and nothing for a pid that does not exist")
   func real() throws {
     let sampler = ProcessSampler()

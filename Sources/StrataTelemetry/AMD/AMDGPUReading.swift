@@ -48,9 +48,10 @@ public struct AMDGPUReading: Sendable, Hashable, Codable {
 }
 
 /// Pure parsers for amdgpu sysfs text (drivers/gpu/drm/amd/pm/amdgpu_pm.c, drivers/pci/pci-driver.c).
-enum AMDGPUSysfsText {
+/// Public for the fuzz harness (Sources/StrataFuzz).
+public enum AMDGPUSysfsText {
   /// `KEY=VALUE` lines of a `uevent` file → dictionary.
-  static func uevent(_ text: String) -> [String: String] {
+  public static func uevent(_ text: String) -> [String: String] {
     var result: [String: String] = [:]
     for line in text.split(separator: "\n") {
       guard let equals = line.firstIndex(of: "=") else { continue }
@@ -63,7 +64,7 @@ enum AMDGPUSysfsText {
   ///
   /// Lines are `"%d: %uMhz %s\n"` (current level suffixed `*`), a deep-sleep level `S: 19Mhz *`,
   /// or on some APUs an extra `"   %uMhz *"` line when the clock matches no level.
-  static func currentLevelMHz(_ text: String) -> Double? {
+  public static func currentLevelMHz(_ text: String) -> Double? {
     for line in text.split(separator: "\n") where line.trimmingKernelWhitespace().hasSuffix("*") {
       for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }) {
         let lower = token.lowercased()

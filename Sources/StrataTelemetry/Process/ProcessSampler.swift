@@ -45,10 +45,16 @@ public struct ProcessSampler: Sendable {
     // After ")": field 3 (state) is index 0, so field n is index n − 3.
     let fields = text[text.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
     func field(_ n: Int) -> UInt64? { fields.count > n - 3 ? UInt64(fields[n - 3]) : nil }
-    guard let utime = field(14), let stime = field(15), let threads = field(20), let rss = field(24) else {
+    guard let utime = field(14), let stime = field(15), let threads = field(20).flatMap({ Int(exactly: $0) }),
+      let rss = field(24)
+    else {
       return nil
     }
+    // Values no kernel writes (found by scripts/fuzz): an overflowing product is
+    // not a sample, and must not trap the sampling thread.
+    let (rssBytes, overflow) = rss.multipliedReportingOverflow(by: pageSize)
+    guard !overflow else { return nil }
     return ProcessSample(
-      pid: pid, rssBytes: rss * pageSize, cpuSeconds: Double(utime + stime) / ticksPerSecond, threads: Int(threads))
+      pid: pid, rssBytes: rssBytes, cpuSeconds: (Double(utime) + Double(stime)) / ticksPerSecond, threads: threads)
   }
 }
