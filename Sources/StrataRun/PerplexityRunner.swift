@@ -45,6 +45,10 @@ public struct PerplexityRunner: Sendable {
     binary(for: engine, path: path).flatMap { $0.contains("/") ? ExecutableLookup.find($0, path: nil) : nil }
   }
 
+  /// Items per llama-perplexity run: the sweep stores each batch's verdicts
+  /// before it starts the next.
+  public static let batchSize = 25
+
   /// Per item, whether the most likely continuation (mean log-probability per
   /// token, llama-perplexity's `acc_norm`) is the right one.
   public func score(_ items: [ContinuationItem]) async throws(ContinuationScoringError) -> [Bool] {
@@ -59,7 +63,7 @@ public struct PerplexityRunner: Sendable {
     } catch {
       throw .failed(status: "could not write \(file.path): \(error)", tail: "")
     }
-    // Every answer of a task is scored in one batch, one sequence each.
+    // Every answer of an item is scored in one batch, one sequence each.
     let sequences = max(4, items.map(\.continuations.count).max() ?? 4)
     let arguments =
       [binary, "-m", modelPath, "--multiple-choice", "-bf", file.path, "-c", "2048", "-np", String(sequences)]

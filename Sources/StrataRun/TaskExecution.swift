@@ -97,7 +97,6 @@ struct TaskExecution: Sendable {
         try onAnswer($0)
       }
     case .continuationLikelihood:
-      let started = Date()
       let continuations = items.compactMap { item -> ContinuationItem? in
         guard let rc = item.continuations,
           let correct = item.choices.firstIndex(where: { $0.label == item.answer })
@@ -105,16 +104,24 @@ struct TaskExecution: Sendable {
         let context = (task.prompt == .fewShot ? rc.fewshot ?? "" : "") + rc.query
         return ContinuationItem(id: item.id, context: context, continuations: rc.texts, correct: correct)
       }
-      let verdicts = try await perplexity.score(continuations)
-      let perItemMs = Date().timeIntervalSince(started) * 1000 / Double(max(1, continuations.count))
-      for (rc, correct) in zip(continuations, verdicts) {
-        guard let item = items.first(where: { $0.id == rc.id }) else { continue }
-        try onAnswer(
-          ScoredAnswer(
-            method: method.rawValue, itemId: item.id, category: item.category,
-            promptHash: StableHash.hex(rc.context + "\u{1F}" + rc.continuations.joined(separator: "\u{1E}")),
-            response: "llama-perplexity acc_norm: the \(correct ? "right" : "wrong") continuation was most likely",
-            extracted: nil, expected: item.answer, correct: correct, latencyMs: perItemMs))
+      // In batches, each stored as soon as it is scored: a kill or a crash of
+      // llama-perplexity loses one batch, not the task's whole answer set. Each
+      // batch loads the model again, so batches are not tiny.
+      var started = Date()
+      for batchStart in stride(from: 0, to: continuations.count, by: PerplexityRunner.batchSize) {
+        let batch = Array(continuations[batchStart..<min(continuations.count, batchStart + PerplexityRunner.batchSize)])
+        let verdicts = try await perplexity.score(batch)
+        let perItemMs = Date().timeIntervalSince(started) * 1000 / Double(max(1, batch.count))
+        started = Date()
+        for (rc, correct) in zip(batch, verdicts) {
+          guard let item = items.first(where: { $0.id == rc.id }) else { continue }
+          try onAnswer(
+            ScoredAnswer(
+              method: method.rawValue, itemId: item.id, category: item.category,
+              promptHash: StableHash.hex(rc.context + "\u{1F}" + rc.continuations.joined(separator: "\u{1E}")),
+              response: "llama-perplexity acc_norm: the \(correct ? "right" : "wrong") continuation was most likely",
+              extracted: nil, expected: item.answer, correct: correct, latencyMs: perItemMs))
+        }
       }
     }
   }
