@@ -29,18 +29,10 @@ struct CommandLineChecksTests {
   @Test("is refused with exit status 64 and what is allowed", arguments: refused.indices)
   func refusedValue(index: Int) throws {
     let (arguments, message) = Self.refused[index]
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(StrataExecutable.path))
-    process.arguments = arguments
-    // A directory with no project: nothing must get as far as reading one.
-    process.currentDirectoryURL = FileManager.default.temporaryDirectory
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 64, "\(arguments): \(text)")
+    // Run in a directory with no project: nothing must get as far as reading one.
+    let run = try CapturedRun.run(try #require(StrataExecutable.path), arguments)
+    let text = run.stderr
+    #expect(run.status == 64, "\(arguments): \(text)")
     #expect(text.contains(message), "\(arguments): \(text)")
   }
 }
@@ -65,19 +57,11 @@ struct ValidateSandboxTests {
     prompt: zero_shot
     format: completion
     """.write(toFile: "\(dir)/tasks/mbpp.yaml", atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(StrataExecutable.path))
-    process.arguments = ["validate", "--project", dir]
     var environment = ProcessInfo.processInfo.environment
     environment["PATH"] = path
-    process.environment = environment
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, text)
+    let run = try CapturedRun.run(
+      try #require(StrataExecutable.path), ["validate", "--project", dir], environment: environment)
+    return (run.status, run.stderr)
   }
 
   @Test("with bubblewrap and python3 in PATH it passes; without, it fails naming the code tasks and what to do")
@@ -102,17 +86,10 @@ struct TerminalOutputTests {
     defer { try? FileManager.default.removeItem(atPath: file) }
     try #"print("\x1b[2J\x1b[Hhello\rFAKE\x1b]0;title\x07 done\x9b31m")"#.write(
       toFile: file, atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(StrataExecutable.path))
-    process.arguments = ["sandbox", "run", file]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let bytes = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: bytes, as: UTF8.self)
-    #expect(process.terminationStatus == 0, "\(text)")
+    let run = try CapturedRun.run(try #require(StrataExecutable.path), ["sandbox", "run", file])
+    let bytes = run.stdout
+    let text = run.stdoutText
+    #expect(run.status == 0, "\(text)")
     #expect(text.contains("[2J[HhelloFAKE]0;title done31m"), "\(text)")
     #expect(!bytes.contains(0x1B) && !bytes.contains(0x0D) && !bytes.contains(0x07), "\(Array(bytes))")
     #expect(!text.unicodeScalars.contains { (0x80...0x9F).contains($0.value) })

@@ -35,22 +35,15 @@ struct SandboxUnprivilegedTests {
 
     /// `strata sandbox run FILE --json` as nobody; the outcome's fields.
     func run(_ file: String) throws -> (status: Int32, report: [String: String]) {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-      process.arguments = [
-        "--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", "--", "/usr/bin/env", "-i",
-        "PATH=/usr/bin:/bin", "HOME=/nonexistent", executable, "sandbox", "run", file, "--python",
-        "/usr/bin/python3", "--wall-seconds", "20", "--json",
-      ]
-      process.currentDirectoryURL = URL(fileURLWithPath: "/")
-      let output = Pipe()
-      process.standardOutput = output
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      let data = output.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      let report = (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
-      return (process.terminationStatus, report)
+      let run = try CapturedRun.run(
+        "/usr/bin/setpriv",
+        [
+          "--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", "--", "/usr/bin/env", "-i",
+          "PATH=/usr/bin:/bin", "HOME=/nonexistent", executable, "sandbox", "run", file, "--python",
+          "/usr/bin/python3", "--wall-seconds", "20", "--json",
+        ], directory: "/")
+      let report = (try? JSONDecoder().decode([String: String].self, from: run.stdout)) ?? [:]
+      return (run.status, report)
     }
   }
 

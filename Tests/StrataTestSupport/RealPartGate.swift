@@ -45,3 +45,37 @@ public enum StrataExecutable {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
   }
 }
+
+/// What a finished command printed and how it ended.
+public struct CapturedRun: Sendable {
+  public var status: Int32
+  public var stdout: Data
+  public var stderr: String
+  public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+
+  /// Runs `executable` to its end, capturing stdout (as bytes) and stderr. Both
+  /// pipes are drained on their own threads, so neither can fill and block it.
+  public static func run(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+    directory: String = FileManager.default.temporaryDirectory.path
+  ) throws -> CapturedRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    nonisolated(unsafe) var errorBytes = Data()
+    let drain = Thread { errorBytes = errors.fileHandleForReading.readDataToEndOfFile() }
+    drain.start()
+    let bytes = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !drain.isFinished { usleep(1000) }
+    return CapturedRun(
+      status: process.terminationStatus, stdout: bytes, stderr: String(decoding: errorBytes, as: UTF8.self))
+  }
+}
