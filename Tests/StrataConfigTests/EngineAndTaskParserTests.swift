@@ -68,13 +68,27 @@ struct EngineAndTaskParserTests {
       let spec = try EngineSpecParser.parse(
         yaml: "name: e\nbackend: \(backend)\nbinary: /b\ngpus: [1]\n", file: "engines/e.yaml",
         expander: TestSupport.expander)
-      #expect(spec.serverEnvironment == [variable: "1"])
+      let order: [String: String] = backend == "cuda" ? ["CUDA_DEVICE_ORDER": "PCI_BUS_ID"] : [:]
+      #expect(spec.serverEnvironment == order.merging([variable: "1"]) { $1 })
     }
     // An explicit env entry is the user's word and wins over gpus.
     let spec = try EngineSpecParser.parse(
       yaml: "name: e\nbackend: cuda\nbinary: /b\ngpus: [1]\nenv: {CUDA_VISIBLE_DEVICES: GPU-abc}\n",
       file: "engines/e.yaml", expander: TestSupport.expander)
-    #expect(spec.serverEnvironment == ["CUDA_VISIBLE_DEVICES": "GPU-abc"])
+    #expect(spec.serverEnvironment == ["CUDA_VISIBLE_DEVICES": "GPU-abc", "CUDA_DEVICE_ORDER": "PCI_BUS_ID"])
+  }
+
+  @Test("CUDA engines number devices in PCI order, as NVML and containers do; env may say otherwise")
+  func cudaDeviceOrderIsPCI() throws {
+    func environment(_ yaml: String) throws -> [String: String] {
+      try EngineSpecParser.parse(yaml: yaml, file: "engines/e.yaml", expander: TestSupport.expander)
+        .serverEnvironment
+    }
+    #expect(try environment("name: e\nbackend: cuda\nbinary: /b\n") == ["CUDA_DEVICE_ORDER": "PCI_BUS_ID"])
+    #expect(
+      try environment("name: e\nbackend: cuda\nbinary: /b\nenv: {CUDA_DEVICE_ORDER: FASTEST_FIRST}\n")
+        == ["CUDA_DEVICE_ORDER": "FASTEST_FIRST"])
+    #expect(try environment("name: e\nbackend: rocm\nbinary: /b\n")["CUDA_DEVICE_ORDER"] == nil)
   }
 
   @Test func engineDefaultsToProcessModeWithNoEnvOrArgs() throws {

@@ -48,29 +48,33 @@ struct ContainerCommandTests {
         == common(kind.rawValue) + ["ghcr.io/ggml-org/llama.cpp:server"] + server + ["-t", "2"])
   }
 
+  /// CUDA engines get `CUDA_DEVICE_ORDER=PCI_BUS_ID`, passed by name: inside the container the
+  /// selected GPUs keep PCI order too, as NVML numbers them.
+  let pciOrder = ["--env", "CUDA_DEVICE_ORDER"]
+
   @Test func cudaOnDockerUsesGpusAll() {
     let engine = EngineSpec.container(
       name: "e", backend: .cuda, image: "ghcr.io/ggml-org/llama.cpp:server-cuda", args: ["-ngl", "99"])
     #expect(
       arguments(.docker, engine)
-        == common("docker") + ["--gpus", "all", "ghcr.io/ggml-org/llama.cpp:server-cuda"] + server + ["-ngl", "99"])
+        == common("docker") + ["--gpus", "all"] + pciOrder + ["ghcr.io/ggml-org/llama.cpp:server-cuda"] + server + ["-ngl", "99"])
   }
 
   @Test func cudaOnPodmanUsesTheCDIDevice() {
     let engine = EngineSpec.container(name: "e", backend: .cuda, image: "ghcr.io/ggml-org/llama.cpp:server-cuda")
     #expect(
       arguments(.podman, engine)
-        == common("podman") + ["--device", "nvidia.com/gpu=all", "ghcr.io/ggml-org/llama.cpp:server-cuda"] + server)
+        == common("podman") + ["--device", "nvidia.com/gpu=all"] + pciOrder + ["ghcr.io/ggml-org/llama.cpp:server-cuda"] + server)
   }
 
   @Test func cudaDeviceSelectionIsDoneByTheRuntimeNotTwiceByTheEnvironment() {
     let one = EngineSpec.container(name: "e", backend: .cuda, image: "img", gpus: ["1"])
     let two = EngineSpec.container(name: "e", backend: .cuda, image: "img", gpus: ["0", "1"])
-    #expect(arguments(.docker, one) == common("docker") + ["--gpus", "device=1", "img"] + server)
-    #expect(arguments(.docker, two) == common("docker") + ["--gpus", "\"device=0,1\"", "img"] + server)
+    #expect(arguments(.docker, one) == common("docker") + ["--gpus", "device=1"] + pciOrder + ["img"] + server)
+    #expect(arguments(.docker, two) == common("docker") + ["--gpus", "\"device=0,1\""] + pciOrder + ["img"] + server)
     #expect(
       arguments(.podman, two)
-        == common("podman") + ["--device", "nvidia.com/gpu=0", "--device", "nvidia.com/gpu=1", "img"] + server)
+        == common("podman") + ["--device", "nvidia.com/gpu=0", "--device", "nvidia.com/gpu=1"] + pciOrder + ["img"] + server)
   }
 
   @Test(arguments: ContainerRuntime.Kind.allCases)

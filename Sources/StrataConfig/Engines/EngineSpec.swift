@@ -118,8 +118,14 @@ public struct EngineSpec: Sendable, Hashable {
 
   /// The server's environment from this file: `env`, plus the backend's
   /// visible-devices variable when `gpus` selects devices (an explicit `env` entry wins).
+  ///
+  /// CUDA numbers devices fastest first unless `CUDA_DEVICE_ORDER=PCI_BUS_ID`, while NVML,
+  /// `nvidia-smi` and the container toolkit number them in PCI order: without it `gpus: [0]`
+  /// would pick a different card for a process than for a container, and telemetry would
+  /// follow the other one. PCI order is set for every CUDA engine unless `env` says otherwise.
   public var serverEnvironment: [String: String] {
     var result = env
+    if backend == .cuda, result["CUDA_DEVICE_ORDER"] == nil { result["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID" }
     if !gpus.isEmpty, let variable = backend.visibleDevicesVariable, result[variable] == nil {
       result[variable] = gpus.joined(separator: ",")
     }
