@@ -80,7 +80,9 @@ public struct Sweep: Sendable {
         let telemetry = ServerTelemetry(store: store) { sink in
           TelemetryRecorder(
             samplers: context.deviceSamplers, processSampler: ProcessSampler(procRoot: context.procRoot),
-            fdinfo: DRMFDInfoSampler(procRoot: context.procRoot), rateHz: context.telemetryRateHz,
+            processGPU: [DRMFDInfoSampler(procRoot: context.procRoot)]
+              + context.deviceSamplers.compactMap { $0 as? any ProcessGPUSampler },
+            rateHz: context.telemetryRateHz,
             flushIntervalSeconds: context.telemetryFlushSeconds, sink: sink)
         }
         var serverId: Int64?

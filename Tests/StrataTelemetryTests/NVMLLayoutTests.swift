@@ -34,6 +34,46 @@ struct NVMLLayoutTests {
     }
   }
 
+  @Test("R535's 32-byte process entry matches the C layout of CUDA 12.2's nvmlProcessInfo_t")
+  func r535Layout() throws {
+    try NVMLStandIn.withLibrary(.r535) { (path) throws in
+      let c = try NVMLStandIn.Probe(path: path)
+      defer { c.close() }
+      #expect(MemoryLayout<NVMLProcessInfoR535>.stride == 32)
+      #expect(MemoryLayout<NVMLProcessInfoR535>.stride == (try c.size("stub_sizeof_nvmlProcessInfo_r535_t")))
+      #expect(
+        MemoryLayout<NVMLProcessInfoR535>.offset(of: \.usedGpuCcProtectedMemory)
+          == (try c.size("stub_offsetof_nvmlProcessInfo_r535_t_usedGpuCcProtectedMemory")))
+      #expect(MemoryLayout<NVMLProcessInfoV2>.stride == 24)
+    }
+  }
+
+  @Test(
+    "the process layout follows the exported symbols, as nvitop decides it",
+    arguments: [
+      (["_v3", "ConfComputeMemSizeInfo"], NVMLProcessLayout.v3R535),  // R535
+      (["_v3", "ConfComputeMemSizeInfo", "RunningProcessDetailList"], .v3),  // R550 and later
+      (["_v3", "_v2"], .v3),  // R470–R530: _v3 before confidential computing
+      (["_v2"], .v2),
+      (["v1"], .v1),
+    ])
+  func layoutChoice(exported: [String], expected: NVMLProcessLayout) {
+    let names = Set(
+      exported.map {
+        switch $0 {
+        case "_v3", "_v2": "nvmlDeviceGetComputeRunningProcesses\($0)"
+        case "v1": "nvmlDeviceGetComputeRunningProcesses"
+        default: "nvmlDeviceGet\($0)"
+        }
+      })
+    #expect(NVMLProcessLayout.choose(exported: names.contains) == expected)
+  }
+
+  @Test("no process query exported: no layout")
+  func noProcessQuery() {
+    #expect(NVMLProcessLayout.choose(exported: { _ in false }) == nil)
+  }
+
   @Test("versioned struct constants equal the C macros (nvmlMemory_v2 = 40 | 2<<24)")
   func versionConstants() throws {
     #expect(NVMLConstant.memoryV2Version == 40 | (2 << 24))

@@ -61,6 +61,39 @@ struct NVMLSamplerTests {
     }
   }
 
+  @Test("R535 stand-in: _v3 writes 32-byte entries; every process after the first is read right")
+  func r535ProcessLayout() throws {
+    try NVMLStandIn.withLibrary(.r535) { (path) throws in
+      let sampler = NVMLSampler(libraryPaths: [path])
+      #expect(sampler.processQuery == "nvmlDeviceGetComputeRunningProcesses_v3 with 32-byte entries")
+      // Read as 24-byte entries, the second pid would come from the first entry's
+      // usedGpuCcProtectedMemory (0) and its memory from the second entry's pid.
+      #expect(sampler.processes() == Self.processes)
+    }
+  }
+
+  @Test("R550+ stand-in (the default): _v3 with 24-byte entries, as nvml.h declares again")
+  func currentProcessLayout() throws {
+    try NVMLStandIn.withLibrary(.current) { (path) throws in
+      let sampler = NVMLSampler(libraryPaths: [path])
+      #expect(sampler.processQuery == "nvmlDeviceGetComputeRunningProcesses_v3 with 24-byte entries")
+      #expect(sampler.processes() == Self.processes)
+    }
+  }
+
+  @Test("as a process GPU source: only the pids asked for, with NVML's used memory as vram")
+  func processGPUSource() throws {
+    try NVMLStandIn.withLibrary(.r535) { (path) throws in
+      let sampler: any ProcessGPUSampler = NVMLSampler(libraryPaths: [path])
+      #expect(sampler.sample(pids: [4242]) == [Self.processes[0]])
+      #expect(sampler.sample(pids: [1]).isEmpty)
+      let point = TelemetryPoint(
+        monoNanos: 0, process: nil, devices: [],
+        processGPU: TelemetryRecorder.processReadings([sampler], pid: 4242))
+      #expect(point.processVRAMBytes == 1_610_612_736)
+    }
+  }
+
   @Test("legacy-only stand-in: nvmlInit, v1 memory, nvmlDeviceGetTemperature and v1 process fallbacks")
   func legacyStandInFallbacks() throws {
     try NVMLStandIn.withLibrary(.legacyOnly) { (path) throws in
@@ -78,6 +111,7 @@ struct NVMLSamplerTests {
       var expected0 = Self.device0
       expected0.vramUsedBytes = 2_147_483_648 + 536_870_912
       #expect(try sampler.sampleDevices() == [expected0, Self.device1])
+      #expect(sampler.processQuery == "nvmlDeviceGetComputeRunningProcesses with 16-byte entries")
       #expect(sampler.processes() == Self.processes)
     }
   }

@@ -13,6 +13,7 @@ enum NVMLStandIn {
     case legacyOnly = "-DSTUB_LEGACY_ONLY"
     case initFails = "-DSTUB_INIT_FAILS"
     case gpuLost = "-DSTUB_GPU_LOST"
+    case r535 = "-DSTUB_R535"
   }
 
   struct BuildFailure: Error, CustomStringConvertible {

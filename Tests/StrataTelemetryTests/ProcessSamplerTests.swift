@@ -161,7 +161,7 @@ struct RecorderFDInfoTests {
   func fdinfoPeak() async throws {
     let proc = Bundle.module.bundleURL.appendingPathComponent("Fixtures/amd-7900xtx/proc").path
     let recorder = TelemetryRecorder(
-      samplers: [], processSampler: ProcessSampler(procRoot: proc), fdinfo: DRMFDInfoSampler(procRoot: proc),
+      samplers: [], processSampler: ProcessSampler(procRoot: proc), processGPU: [DRMFDInfoSampler(procRoot: proc)],
       rateHz: 50)
     recorder.start()
     recorder.attach(pid: 4242)

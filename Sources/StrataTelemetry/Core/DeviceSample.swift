@@ -58,6 +58,13 @@ public struct ProcessGPUSample: Sendable, Hashable, Codable {
   }
 }
 
+/// A source of what given processes hold on the GPUs: DRM fdinfo (amdgpu, i915, xe) or
+/// NVML's compute-process list (NVIDIA, whose driver writes no DRM usage stats).
+public protocol ProcessGPUSampler: Sendable {
+  /// Per (pid, device) readings of the processes in `pids` that hold GPU resources; never throws.
+  func sample(pids: [Int32]) -> [ProcessGPUSample]
+}
+
 /// Whether a sampler works on this host, and if not, why — said once, then the run goes on.
 public struct SamplerStatus: Sendable, Hashable, Codable {
   public var sampler: String

@@ -75,7 +75,7 @@ public struct DRMProcessUsage: Sendable, Hashable, Codable {
 /// (dup, fork, SCM_RIGHTS) in one or several processes. Within one sweep each (`drm-pdev`,
 /// `drm-client-id`) is counted once, for the first pid (in the order given) and the first fd
 /// (ascending) that shows it — as amdgpu_top does with its per-sweep client-id set.
-public struct DRMFDInfoSampler: Sendable {
+public struct DRMFDInfoSampler: ProcessGPUSampler {
   /// Root of the proc filesystem, "/proc" on a live system, a recorded tree in tests.
   public let procRoot: String
 

@@ -39,10 +39,8 @@ final class NVMLLibrary: @unchecked Sendable {
   let getTemperatureV: NVMLFunction.GetTemperatureV?
   let getTemperatureLegacy: NVMLFunction.GetTemperatureLegacy?
   let getClockInfo: NVMLFunction.GetClockInfo?
-  /// `nvmlDeviceGetComputeRunningProcesses_v3`, else `_v2` (both fill `nvmlProcessInfo_v2_t`).
-  let getProcessesV2: NVMLFunction.GetProcessesV2?
-  /// The unversioned `nvmlDeviceGetComputeRunningProcesses` (fills `nvmlProcessInfo_v1_t`).
-  let getProcessesV1: NVMLFunction.GetProcessesV1?
+  /// The compute-process query and the entry layout it writes on this driver; nil when none is exported.
+  let getProcesses: (function: NVMLFunction.GetProcesses, layout: NVMLProcessLayout)?
 
   /// Opens the first of `paths` that `dlopen` accepts, resolves the entry points and calls `nvmlInit`.
   ///
@@ -83,10 +81,13 @@ final class NVMLLibrary: @unchecked Sendable {
     getTemperatureV = resolver.find(["nvmlDeviceGetTemperatureV"], as: NVMLFunction.GetTemperatureV.self)
     getTemperatureLegacy = resolver.find(["nvmlDeviceGetTemperature"], as: NVMLFunction.GetTemperatureLegacy.self)
     getClockInfo = resolver.find(["nvmlDeviceGetClockInfo"], as: NVMLFunction.GetClockInfo.self)
-    getProcessesV2 = resolver.find(
-      ["nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2"],
-      as: NVMLFunction.GetProcessesV2.self)
-    getProcessesV1 = resolver.find(["nvmlDeviceGetComputeRunningProcesses"], as: NVMLFunction.GetProcessesV1.self)
+    if let layout = NVMLProcessLayout.choose(exported: { dlsym(opened, $0) != nil }),
+      let function = resolver.find([layout.symbol], as: NVMLFunction.GetProcesses.self)
+    {
+      getProcesses = (function, layout)
+    } else {
+      getProcesses = nil
+    }
     resolvedSymbols = resolver.resolved
   }
 

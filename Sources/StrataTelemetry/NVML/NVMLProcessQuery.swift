@@ -16,21 +16,24 @@ enum NVMLProcessQuery {
   /// Attempts with a sized buffer before giving up on a device whose process list keeps growing.
   static let attempts = 3
 
-  /// The compute processes on `device`, through `_v3`/`_v2` (else the unversioned call); empty on error.
+  /// The compute processes on `device`, through the query and entry layout the library was
+  /// matched to (``NVMLProcessLayout``); empty on error or when no query is exported.
   static func run(_ device: OpaquePointer, _ library: NVMLLibrary) -> [Entry] {
-    if let query = library.getProcessesV2 {
-      let found: [NVMLProcessInfoV2] = negotiate { count, buffer in
-        query(device, count, UnsafeMutableRawPointer(buffer))
-      }
+    guard let (query, layout) = library.getProcesses else { return [] }
+    func call<Info>(_ count: UnsafeMutablePointer<UInt32>, _ buffer: UnsafeMutablePointer<Info>?) -> Int32 {
+      query(device, count, UnsafeMutableRawPointer(buffer))
+    }
+    switch layout {
+    case .v3R535:
+      let found: [NVMLProcessInfoR535] = negotiate(call)
+      return found.map { Entry(pid: $0.pid, usedBytes: $0.usedGpuMemory) }
+    case .v3, .v2:
+      let found: [NVMLProcessInfoV2] = negotiate(call)
+      return found.map { Entry(pid: $0.pid, usedBytes: $0.usedGpuMemory) }
+    case .v1:
+      let found: [NVMLProcessInfoV1] = negotiate(call)
       return found.map { Entry(pid: $0.pid, usedBytes: $0.usedGpuMemory) }
     }
-    if let query = library.getProcessesV1 {
-      let found: [NVMLProcessInfoV1] = negotiate { count, buffer in
-        query(device, count, UnsafeMutableRawPointer(buffer))
-      }
-      return found.map { Entry(pid: $0.pid, usedBytes: $0.usedGpuMemory) }
-    }
-    return []
   }
 
   /// Runs the size negotiation for any process-info struct `Info`.
@@ -55,3 +58,4 @@ enum NVMLProcessQuery {
 protocol NVMLZeroInitializable { init() }
 extension NVMLProcessInfoV2: NVMLZeroInitializable {}
 extension NVMLProcessInfoV1: NVMLZeroInitializable {}
+extension NVMLProcessInfoR535: NVMLZeroInitializable {}

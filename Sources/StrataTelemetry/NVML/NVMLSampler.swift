@@ -24,7 +24,7 @@ public struct NVMLDeviceInfo: Sendable, Hashable, Codable {
 /// last sample period), power (watts; NVML reports mW, averaged over 1 s on Ampere and newer),
 /// temperature "gpu" (°C), graphics and memory clocks (MHz). A failed call leaves its field nil;
 /// a GPU that fell off the bus (`NVML_ERROR_GPU_IS_LOST`) makes `sampleDevices` throw.
-public struct NVMLSampler: DeviceSampler {
+public struct NVMLSampler: DeviceSampler, ProcessGPUSampler {
   /// "nvml".
   public let name = "nvml"
   private let loaded: Result<NVMLLibrary, NVMLUnavailable>
@@ -80,6 +80,20 @@ public struct NVMLSampler: DeviceSampler {
         return sample
       }
     }
+  }
+
+  /// The processes of `pids` in NVML's compute-process lists: the per-process GPU memory
+  /// figure on NVIDIA, where DRM fdinfo has nothing. NVML reports host pids, so a server in a
+  /// rootful container is found by the host pid its runtime reports.
+  public func sample(pids: [Int32]) -> [ProcessGPUSample] {
+    let wanted = Set(pids)
+    return processes().filter { wanted.contains($0.pid) }
+  }
+
+  /// Which process query the library was matched to and the entry size it writes, e.g.
+  /// "nvmlDeviceGetComputeRunningProcesses_v3 with 32-byte entries" on R535; nil when unavailable.
+  public var processQuery: String? {
+    (try? loaded.get())?.getProcesses.map(\.layout.description)
   }
 
   // MARK: - Reading

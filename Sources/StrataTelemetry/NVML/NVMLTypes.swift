@@ -142,6 +142,68 @@ struct NVMLProcessInfoV2 {
   var computeInstanceId: UInt32 = 0
 }
 
+/// `nvmlProcessInfo_t` of the R535 branch (CUDA 12.2's nvml.h), filled by its `_v3` process query:
+/// `usedGpuCcProtectedMemory` was appended without a version bump, so entries are 32 bytes, not 24.
+/// R550 and later write ``NVMLProcessInfoV2`` through `_v3` again.
+struct NVMLProcessInfoR535 {
+  var pid: UInt32 = 0
+  /// Bytes, or `NVML_VALUE_NOT_AVAILABLE`.
+  var usedGpuMemory: UInt64 = 0
+  var gpuInstanceId: UInt32 = 0
+  var computeInstanceId: UInt32 = 0
+  /// Confidential-computing protected memory, bytes.
+  var usedGpuCcProtectedMemory: UInt64 = 0
+}
+
+/// The entry a process query writes, chosen from what the loaded library exports
+/// (``NVMLProcessLayout/choose(exported:)``).
+enum NVMLProcessLayout: String, Sendable, Hashable, CustomStringConvertible {
+  /// `_v3` writing 32-byte ``NVMLProcessInfoR535`` entries (R535).
+  case v3R535
+  /// `_v3` writing 24-byte ``NVMLProcessInfoV2`` entries (before R535, and R550 on).
+  case v3
+  /// `_v2` writing ``NVMLProcessInfoV2``.
+  case v2
+  /// The unversioned call writing 16-byte ``NVMLProcessInfoV1`` entries.
+  case v1
+
+  /// The symbol the query goes through.
+  var symbol: String {
+    switch self {
+    case .v3R535, .v3: "nvmlDeviceGetComputeRunningProcesses_v3"
+    case .v2: "nvmlDeviceGetComputeRunningProcesses_v2"
+    case .v1: "nvmlDeviceGetComputeRunningProcesses"
+    }
+  }
+
+  /// Bytes per entry the driver writes.
+  var entrySize: Int {
+    switch self {
+    case .v3R535: MemoryLayout<NVMLProcessInfoR535>.stride
+    case .v3, .v2: MemoryLayout<NVMLProcessInfoV2>.stride
+    case .v1: MemoryLayout<NVMLProcessInfoV1>.stride
+    }
+  }
+
+  var description: String { "\(symbol) with \(entrySize)-byte entries" }
+
+  /// The layout for a library exporting `exported`, decided the way nvitop does (PR #79):
+  /// only R535 both has the confidential-computing query `nvmlDeviceGetConfComputeMemSizeInfo`
+  /// (new in R535) and lacks `nvmlDeviceGetRunningProcessDetailList` (new in R550, which
+  /// went back to 24-byte entries). The driver branch is not otherwise visible through NVML
+  /// without a call that older drivers lack. nil when no process query is exported.
+  static func choose(exported: (String) -> Bool) -> NVMLProcessLayout? {
+    if exported("nvmlDeviceGetComputeRunningProcesses_v3") {
+      let r535 =
+        exported("nvmlDeviceGetConfComputeMemSizeInfo") && !exported("nvmlDeviceGetRunningProcessDetailList")
+      return r535 ? .v3R535 : .v3
+    }
+    if exported("nvmlDeviceGetComputeRunningProcesses_v2") { return .v2 }
+    if exported("nvmlDeviceGetComputeRunningProcesses") { return .v1 }
+    return nil
+  }
+}
+
 /// `nvmlProcessInfo_v1_t`, filled by the unversioned `nvmlDeviceGetComputeRunningProcesses`.
 struct NVMLProcessInfoV1 {
   var pid: UInt32 = 0
@@ -167,11 +229,8 @@ enum NVMLFunction {
   typealias GetTemperatureLegacy = @convention(c) (OpaquePointer?, UInt32, UnsafeMutablePointer<UInt32>?) -> Int32
   typealias GetTemperatureV = @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Int32
   typealias GetClockInfo = @convention(c) (OpaquePointer?, UInt32, UnsafeMutablePointer<UInt32>?) -> Int32
-  typealias GetProcessesV2 =
-    @convention(c) (
-      OpaquePointer?, UnsafeMutablePointer<UInt32>?, UnsafeMutableRawPointer?
-    ) -> Int32
-  typealias GetProcessesV1 =
+  /// Every process query (`_v3`, `_v2`, unversioned): the entry type depends on ``NVMLProcessLayout``.
+  typealias GetProcesses =
     @convention(c) (
       OpaquePointer?, UnsafeMutablePointer<UInt32>?, UnsafeMutableRawPointer?
     ) -> Int32

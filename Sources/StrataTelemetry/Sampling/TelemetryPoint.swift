@@ -5,7 +5,8 @@ public struct TelemetryPoint: Sendable, Hashable, Codable {
   /// The server process, once attached (nil for the baseline before launch).
   public var process: ProcessSample?
   public var devices: [DeviceSample]
-  /// What the server process holds on each GPU, from DRM fdinfo (empty where the driver writes none).
+  /// What the server process holds on each GPU, from DRM fdinfo or NVML's process list
+  /// (empty where neither sees it).
   public var processGPU: [ProcessGPUSample]
 
   public init(
@@ -18,7 +19,7 @@ public struct TelemetryPoint: Sendable, Hashable, Codable {
   }
 
   /// Device-local memory the process holds, summed over GPUs: fdinfo regions named
-  /// "vram…" (amdgpu, xe) or "local…" (i915).
+  /// "vram…" (amdgpu, xe) or "local…" (i915), NVML's `usedGpuMemory` ("vram").
   public var processVRAMBytes: UInt64? {
     let regions = processGPU.flatMap {
       $0.residentBytes.filter { $0.key.hasPrefix("vram") || $0.key.hasPrefix("local") }
@@ -50,7 +51,7 @@ public struct TelemetrySummary: Sendable, Hashable, Codable {
   public var maxTemperatureCelsius: Double?
   /// CPU seconds the server used in the window.
   public var cpuSeconds: Double?
-  /// Peak device memory the server process itself held (DRM fdinfo), bytes.
+  /// Peak device memory the server process itself held (DRM fdinfo, NVML process list), bytes.
   public var peakProcessVRAMBytes: UInt64? = nil
   public var peakCoreClockMHz: Double? = nil
   public var meanCoreClockMHz: Double? = nil
@@ -70,6 +71,10 @@ public struct TelemetrySummary: Sendable, Hashable, Codable {
   /// prompt, so its energy per token would measure the prompt. Nil when either
   /// side is unknown or no token was generated.
   public var joulesPerGeneratedToken: Double? = nil
+  /// PCI slots of the GPUs the server process itself held memory or engine time on
+  /// (DRM fdinfo's `drm-pdev`, NVML's bus id), sorted; nil where no per-process source saw it.
+  /// When set, the device figures above cover these devices only.
+  public var serverDevices: [String]? = nil
 
   /// Summarises `points` (in time order) against per-device baseline VRAM.
   public static func of(_ points: [TelemetryPoint], baselineVRAM: [String: UInt64]) -> TelemetrySummary {

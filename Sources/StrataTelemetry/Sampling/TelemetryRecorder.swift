@@ -11,8 +11,8 @@ import Synchronization
 /// Ticks are scheduled on absolute CLOCK_MONOTONIC deadlines (start + k × period),
 /// so a slow tick does not shift every later one. `start()` before the server is
 /// launched gives the VRAM baseline; `attach(pid:)` adds the server process;
-/// `stop()` ends the loop and returns every point. With `fdinfo`, the server's own
-/// GPU memory is read from DRM fdinfo at each tick too.
+/// `stop()` ends the loop and returns every point. With `processGPU` samplers, the
+/// server's own GPU memory is read at each tick too (DRM fdinfo, NVML's process list).
 ///
 /// Points are handed to `sink` in batches while the loop runs, so a long server
 /// life is stored as it goes and a crash loses at most one batch. The sink runs
@@ -33,7 +33,7 @@ public final class TelemetryRecorder: Sendable {
   public static let flushThreadName = "strata-flush"
   private let samplers: [any DeviceSampler]
   private let processSampler: ProcessSampler
-  private let fdinfo: DRMFDInfoSampler?
+  private let processGPU: [any ProcessGPUSampler]
   private let sink: @Sendable ([TelemetryPoint]) -> Void
   private let batchSize: Int
   private let flushIntervalSeconds: Double
@@ -57,12 +57,12 @@ public final class TelemetryRecorder: Sendable {
 
   public init(
     samplers: [any DeviceSampler], processSampler: ProcessSampler = ProcessSampler(),
-    fdinfo: DRMFDInfoSampler? = nil, rateHz: Double = 10, batchSize: Int = 50, flushIntervalSeconds: Double = 1,
+    processGPU: [any ProcessGPUSampler] = [], rateHz: Double = 10, batchSize: Int = 50, flushIntervalSeconds: Double = 1,
     sink: @escaping @Sendable ([TelemetryPoint]) -> Void = { _ in }
   ) {
     self.samplers = samplers
     self.processSampler = processSampler
-    self.fdinfo = fdinfo
+    self.processGPU = processGPU
     // Clamped to 0.1…1000 Hz whatever the caller passes: an infinite or NaN rate
     // would make a zero period, and the sampling thread divides by it.
     let rate = rateHz.isNaN ? Self.minRateHz : min(Self.maxRateHz, max(Self.minRateHz, rateHz))
@@ -173,7 +173,20 @@ public final class TelemetryRecorder: Sendable {
     }
     return TelemetryPoint(
       monoNanos: time, process: pid.flatMap { processSampler.sample(pid: $0) }, devices: devices,
-      processGPU: pid.map { fdinfo?.sample(pids: [$0]) ?? [] } ?? [])
+      processGPU: pid.map { Self.processReadings(processGPU, pid: $0) } ?? [])
+  }
+
+  /// Each source's readings of `pid`; a device already seen through an earlier source is
+  /// not counted again, so a driver that both writes fdinfo and answers NVML adds once.
+  static func processReadings(_ sources: [any ProcessGPUSampler], pid: Int32) -> [ProcessGPUSample] {
+    var seen = Set<String>()
+    var readings: [ProcessGPUSample] = []
+    for source in sources {
+      let found = source.sample(pids: [pid]).filter { !seen.contains($0.device) }
+      seen.formUnion(found.map(\.device))
+      readings += found
+    }
+    return readings
   }
 }
 
@@ -192,10 +205,40 @@ public struct TelemetryRun: Sendable {
   /// Summary of the points whose time falls in `window` (all attached points when
   /// nil), with the energy per generated token of `generations` (the measured
   /// requests that ran in that window).
+  ///
+  /// Device figures (VRAM, power, energy, busy, clocks, temperatures) cover the GPUs the
+  /// server itself used (``serverDevices``) when a per-process source saw them, so a second
+  /// GPU idling beside it adds neither watts nor joules per token.
   public func summary(window: ClosedRange<UInt64>? = nil, generations: [GenerationSpan] = []) -> TelemetrySummary {
-    let attached = points.dropFirst(baselineCount)
+    let used = serverDevices
+    let series = used.map { Self.restricted(points, to: Set($0)) } ?? points
+    let attached = series.dropFirst(baselineCount)
     let selected = window.map { w in attached.filter { w.contains($0.monoNanos) } } ?? Array(attached)
-    return TelemetrySummary.of(selected, baselineVRAM: baselineVRAM).withGenerations(generations, powerFrom: points)
+    var summary = TelemetrySummary.of(selected, baselineVRAM: baselineVRAM)
+      .withGenerations(generations, powerFrom: series)
+    summary.serverDevices = used
+    return summary
+  }
+
+  /// PCI slots of the GPUs the attached server held memory or engine time on, sorted; nil
+  /// when no per-process source saw it, or when no device sampler names those devices the
+  /// same way (then every device is counted, as before).
+  public var serverDevices: [String]? {
+    let attached = points.dropFirst(baselineCount)
+    let used = Set(
+      attached.flatMap(\.processGPU).filter { !$0.residentBytes.isEmpty || !$0.engineBusyNanos.isEmpty }.map(\.device))
+    guard !used.isEmpty, points.contains(where: { $0.devices.contains { used.contains($0.device) } }) else {
+      return nil
+    }
+    return used.sorted()
+  }
+
+  private static func restricted(_ points: [TelemetryPoint], to devices: Set<String>) -> [TelemetryPoint] {
+    points.map { point in
+      var point = point
+      point.devices = point.devices.filter { devices.contains($0.device) }
+      return point
+    }
   }
 
   /// Gaps between consecutive ticks minus the target period, nanoseconds (signed).

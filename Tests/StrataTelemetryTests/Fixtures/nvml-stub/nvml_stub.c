@@ -18,6 +18,15 @@
  *                     nvmlDeviceGetComputeRunningProcesses_v2/_v3.
  *   STUB_INIT_FAILS   nvmlInit* returns NVML_ERROR_DRIVER_NOT_LOADED (9).
  *   STUB_GPU_LOST     every per-device query on device 1 returns NVML_ERROR_GPU_IS_LOST (15).
+ *   STUB_R535         the R535 driver branch (CUDA 12.2's nvml.h): nvmlDeviceGetComputeRunningProcesses_v3
+ *                     writes 32-byte entries (usedGpuCcProtectedMemory appended to nvmlProcessInfo_t
+ *                     without a version bump), nvmlDeviceGetConfComputeMemSizeInfo is exported and
+ *                     nvmlDeviceGetRunningProcessDetailList is not. A caller that hands _v3 24-byte
+ *                     entries reads every entry after the first at the wrong offset, as nvitop (PR #79),
+ *                     go-nvml (#75) and pynvml (#48, #50) did on real R535 drivers.
+ *   Default (no variant) is the R550+/NVML 13 branch: _v3 writes 24-byte nvmlProcessInfo_v2_t
+ *   entries again, and both nvmlDeviceGetConfComputeMemSizeInfo and
+ *   nvmlDeviceGetRunningProcessDetailList are exported (only their presence matters to strata).
  *
  * Fixed values (the tests assert exactly these):
  *   device 0  "Stand-in GPU 0 (nvml_stub.c)"  busId "00000000:01:00.0"  pciDeviceId 0x233010DE
@@ -60,6 +69,11 @@ typedef struct {
 typedef struct { unsigned int pid; unsigned long long usedGpuMemory; unsigned int gpuInstanceId, computeInstanceId; }
   nvmlProcessInfo_v2_t;
 typedef struct { unsigned int pid; unsigned long long usedGpuMemory; } nvmlProcessInfo_v1_t;
+/* R535's nvmlProcessInfo_t (CUDA 12.2 nvml.h), what its _v3 writes. */
+typedef struct {
+  unsigned int pid; unsigned long long usedGpuMemory; unsigned int gpuInstanceId, computeInstanceId;
+  unsigned long long usedGpuCcProtectedMemory;
+} nvmlProcessInfo_r535_t;
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -263,8 +277,33 @@ static nvmlReturn_t stub_processes_v2(nvmlDevice_t device, unsigned int *count, 
 EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t d, unsigned int *c, nvmlProcessInfo_v2_t *i) {
   return stub_processes_v2(d, c, i);
 }
+#ifdef STUB_R535
+EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int *count,
+                                                            nvmlProcessInfo_r535_t *infos) {
+  DEVICE_OR_RETURN(device)
+  FILL_PROCESSES(infos, count, d)
+  for (unsigned int i = 0; i < *count; i++) {
+    infos[i].gpuInstanceId = infos[i].computeInstanceId = 0xFFFFFFFFu;
+    infos[i].usedGpuCcProtectedMemory = 0;
+  }
+  return NVML_SUCCESS;
+}
+#else
 EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int *c, nvmlProcessInfo_v2_t *i) {
   return stub_processes_v2(d, c, i);
+}
+/* Present from R550 on; strata only looks at whether it is exported. */
+EXPORT nvmlReturn_t nvmlDeviceGetRunningProcessDetailList(nvmlDevice_t device, void *list) {
+  DEVICE_OR_RETURN(device)
+  (void)d;
+  return list ? NVML_ERROR_NOT_SUPPORTED : NVML_ERROR_INVALID_ARGUMENT;
+}
+#endif
+/* Present from R535 on (confidential computing); strata only looks at whether it is exported. */
+EXPORT nvmlReturn_t nvmlDeviceGetConfComputeMemSizeInfo(nvmlDevice_t device, void *info) {
+  DEVICE_OR_RETURN(device)
+  (void)d;
+  return info ? NVML_ERROR_NOT_SUPPORTED : NVML_ERROR_INVALID_ARGUMENT;
 }
 #endif
 
@@ -283,6 +322,10 @@ EXPORT size_t stub_sizeof_nvmlProcessInfo_v2_t(void) { return sizeof(nvmlProcess
 OFFSET_OF_PROCESS_V2(usedGpuMemory)
 OFFSET_OF_PROCESS_V2(computeInstanceId)
 EXPORT size_t stub_sizeof_nvmlProcessInfo_v1_t(void) { return sizeof(nvmlProcessInfo_v1_t); }
+EXPORT size_t stub_sizeof_nvmlProcessInfo_r535_t(void) { return sizeof(nvmlProcessInfo_r535_t); }
+EXPORT size_t stub_offsetof_nvmlProcessInfo_r535_t_usedGpuCcProtectedMemory(void) {
+  return offsetof(nvmlProcessInfo_r535_t, usedGpuCcProtectedMemory);
+}
 EXPORT unsigned int stub_nvmlMemory_v2_version(void) { return nvmlMemory_v2; }
 EXPORT unsigned int stub_nvmlTemperature_v1_version(void) { return nvmlTemperature_v1; }
 /* Calls the v2 memory query with a wrong version, to show the stand-in enforces it (expects 25). */
