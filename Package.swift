@@ -65,7 +65,8 @@ let package = Package(
     // targets cannot depend on each other).
     .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
     .testTarget(name: "StrataClientTests", dependencies: ["StrataClient", "StrataTestSupport"]),
-    .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig"]),
+    // Fixtures are read from beside the tests (#filePath), not copied into the bundle.
+    .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig"], exclude: ["Fixtures"]),
     .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig", "StrataTestSupport"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
     .testTarget(name: "StrataRunTests", dependencies: ["StrataRun", "StrataStore", "StrataTelemetry"]),

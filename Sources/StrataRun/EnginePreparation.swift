@@ -1,5 +1,6 @@
 import StrataConfig
 import StrataEngine
+import StrataTelemetry
 
 /// Before a sweep: checks every engine the plan uses and pulls the images that
 /// need it, so an engine that cannot run here is skipped (with its reason
@@ -9,7 +10,7 @@ public struct EnginePreparation: Sendable {
   public var puller: ImagePuller
 
   public init(environment: [String: String]) {
-    inspector = EngineInspector(environment: environment)
+    inspector = EngineInspector.onThisHost(environment: environment)
     puller = ImagePuller(environment: environment)
   }
 
@@ -40,5 +41,14 @@ public struct EnginePreparation: Sendable {
       reports[name] = report
     }
     return reports
+  }
+}
+
+extension EngineInspector {
+  /// An inspector that knows this host's NVIDIA driver: the CUDA version NVML reports, so a
+  /// CUDA image the driver is too old for is refused before it is pulled or run.
+  public static func onThisHost(environment: [String: String]) -> EngineInspector {
+    EngineInspector(
+      environment: environment, cudaDriverVersion: NVMLSampler().cudaDriverVersionCode.flatMap(CUDAVersion.init(nvmlCode:)))
   }
 }

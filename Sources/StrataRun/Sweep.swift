@@ -365,7 +365,7 @@ public struct Sweep: Sendable {
   /// digest), so a run records which llama.cpp build produced its figures.
   private func engineIdentities() async -> [String: EngineReport] {
     var result: [String: EngineReport] = [:]
-    let inspector = EngineInspector(environment: context.environment)
+    let inspector = EngineInspector.onThisHost(environment: context.environment)
     // Engines skipped as unavailable are recorded too, with their reasons.
     for name in Set(plan.engines).union(engineReports.keys).sorted() {
       if let report = engineReports[name] {

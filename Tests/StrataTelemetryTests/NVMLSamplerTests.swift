@@ -81,6 +81,16 @@ struct NVMLSamplerTests {
     }
   }
 
+  @Test("the driver's CUDA version through nvmlSystemGetCudaDriverVersion: R535 12.2, current 13.0, legacy 11.4")
+  func cudaDriverVersion() throws {
+    for (variant, code) in [(NVMLStandIn.Variant.r535, Int32(12020)), (.current, 13000), (.legacyOnly, 11040)] {
+      try NVMLStandIn.withLibrary(variant) { (path) throws in
+        #expect(NVMLSampler(libraryPaths: [path]).cudaDriverVersionCode == code, "\(variant)")
+      }
+    }
+    #expect(NVMLSampler(libraryPaths: ["/nonexistent/libnvidia-ml.so.1"]).cudaDriverVersionCode == nil)
+  }
+
   @Test("as a process GPU source: only the pids asked for, with NVML's used memory as vram")
   func processGPUSource() throws {
     try NVMLStandIn.withLibrary(.r535) { (path) throws in

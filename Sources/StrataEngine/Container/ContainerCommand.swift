@@ -62,16 +62,33 @@ public struct ContainerCommand: Sendable {
   /// Group name → numeric id on the host (from /etc/group): ROCm needs the
   /// `video` and `render` groups by number, because the images do not define them.
   public var hostGroups: [String: Int]
+  /// What podman said of itself (`info()`); nil when not asked, or for docker.
+  public var host: ContainerHostInfo?
 
   /// The port llama-server listens on inside the container.
   public static let containerPort = 8080
   /// The directory inside the container that holds the mounted model file.
   public static let modelMount = "/models"
 
-  public init(runtime: ContainerRuntime, hostGroups: [String: Int] = [:]) {
+  public init(runtime: ContainerRuntime, hostGroups: [String: Int] = [:], host: ContainerHostInfo? = nil) {
     self.runtime = runtime
     self.hostGroups = hostGroups
+    self.host = host
   }
+
+  /// `podman info --format json` (rootless or not, the OCI runtime); nil for docker.
+  public func info() -> [String]? {
+    runtime.kind == .podman ? [runtime.executable, "info", "--format", "json"] : nil
+  }
+
+  /// How `engine`'s devices get their groups with this runtime on this host.
+  public func deviceGroups(_ engine: EngineSpec) -> DeviceGroupAccess {
+    DeviceGroupAccess.of(engine.backend, runtime: runtime.kind, host: host, hostGroups: hostGroups)
+  }
+
+  /// Whether the container's device access is the calling user's own (rootless podman): then
+  /// the user needs read/write on `/dev/kfd` and the render nodes; a rootful runtime opens them as root.
+  public var usesCallersDeviceAccess: Bool { runtime.kind == .podman && host?.rootless == true }
 
   /// `<runtime> run -d …` for one server. Published on loopback only; the model
   /// file (and only it) read-only; `--pull never` because pulling is its own step, with
@@ -132,11 +149,10 @@ public struct ContainerCommand: Sendable {
       }
     case .rocm:
       args += (devices ?? ["/dev/kfd", "/dev/dri"]).flatMap { ["--device", $0] }
-      for group in ["video", "render"] {
-        if let gid = hostGroups[group] { args += ["--group-add", String(gid)] }
-      }
+      args += deviceGroups(engine).arguments
     case .vulkan:
       args += (devices ?? ["/dev/dri"]).flatMap { ["--device", $0] }
+      args += deviceGroups(engine).arguments
     }
     if engine.container?.seccompUnconfined == true {
       args += ["--security-opt", "seccomp=unconfined"]
@@ -227,5 +243,9 @@ public struct ContainerCommand: Sendable {
     }
   }
   /// docker's OCI runtimes (the NVIDIA toolkit registers "nvidia"), as JSON.
+  /// The image's environment as JSON, where CUDA images say which CUDA they need.
+  public func imageEnvironment(_ image: String) -> [String] {
+    [runtime.executable, "image", "inspect", "--format", "{{json .Config.Env}}", image]
+  }
   public func runtimes() -> [String] { [runtime.executable, "info", "--format", "{{json .Runtimes}}"] }
 }

@@ -27,10 +27,19 @@ extension Supervisor {
       throw SupervisorError.containerRunFailed(
         arguments: [], output: "no container runtime for engine \(engine.name): install podman (or docker)")
     }
-    let command = ContainerCommand(runtime: runtime, hostGroups: hostGroups)
+    var command = ContainerCommand(runtime: runtime, hostGroups: hostGroups)
     // The server's variables reach the container by name (`--env NAME`), so the
     // runtime needs their values in its own environment.
     let runner = CommandRunner(environment: command.runnerEnvironment(engine, base: environment))
+    if engine.backend == .rocm || engine.backend == .vulkan, let info = command.info() {
+      // Rootless podman needs keep-groups for the render group (see DeviceGroupAccess).
+      if let described = await runner.run(info, timeoutSeconds: 30), described.succeeded {
+        command.host = ContainerHostInfo(podmanInfo: described.output)
+      }
+      if let refusal = command.deviceGroups(engine).refusal {
+        throw SupervisorError.containerRunFailed(arguments: [], output: refusal)
+      }
+    }
     let name = "strata-\(launch.runId.prefix(8))-\(launch.index + 1)-\(Self.randomSuffix())"
     let placement = ContainerPlacement(
       name: name, runId: launch.runId, owner: owner.description, hostPort: port, modelPath: launch.modelPath)

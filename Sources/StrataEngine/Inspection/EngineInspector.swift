@@ -12,15 +12,19 @@ public struct EngineInspector: Sendable {
   /// Where CDI specs live (`/etc/cdi`, `/var/run/cdi`), for podman with NVIDIA GPUs.
   public var cdiDirectories: [String]
   public var hostGroups: [String: Int]
+  /// The CUDA version the NVIDIA driver supports (NVML's `nvmlSystemGetCudaDriverVersion`),
+  /// checked against what a CUDA image needs before it is pulled or run; nil when unknown.
+  public var cudaDriverVersion: CUDAVersion?
 
   public init(
     environment: [String: String], devRoot: String = "/dev", cdiDirectories: [String] = ["/etc/cdi", "/var/run/cdi"],
-    hostGroups: [String: Int] = HostGroups.read()
+    hostGroups: [String: Int] = HostGroups.read(), cudaDriverVersion: CUDAVersion? = nil
   ) {
     self.environment = environment
     self.devRoot = devRoot
     self.cdiDirectories = cdiDirectories
     self.hostGroups = hostGroups
+    self.cudaDriverVersion = cudaDriverVersion
   }
 
   public func inspect(_ engine: EngineSpec) async -> EngineReport {
@@ -65,7 +69,7 @@ public struct EngineInspector: Sendable {
     }
     report.runtime = runtime.kind.rawValue
     let runner = CommandRunner(environment: environment)
-    let command = ContainerCommand(runtime: runtime, hostGroups: hostGroups)
+    var command = ContainerCommand(runtime: runtime, hostGroups: hostGroups)
     guard let version = await runner.run(command.version(), timeoutSeconds: 30), version.succeeded else {
       report.reason =
         runtime.kind == .docker
@@ -73,16 +77,32 @@ public struct EngineInspector: Sendable {
         : "podman does not work here: `podman version` failed"
       return
     }
-    if let missing = missingDriver(engine.backend, container: true) ?? missingDevices(spec) {
+    if let info = command.info(), let described = await runner.run(info, timeoutSeconds: 30), described.succeeded {
+      command.host = ContainerHostInfo(podmanInfo: described.output)
+    }
+    if let refusal = command.deviceGroups(engine).refusal {
+      report.reason = refusal
+      return
+    }
+    if let missing =
+      missingDriver(engine.backend, container: true, callersAccess: command.usesCallersDeviceAccess)
+      ?? missingDevices(spec)
+    {
       report.reason = missing
       return
     }
-    if let missing = await missingGPUPlumbing(engine.backend, command: command, runner: runner) {
-      report.reason = missing
+    let plumbing = await gpuPlumbing(engine.backend, command: command, runner: runner)
+    if let refusal = plumbing.refusal {
+      report.reason = refusal
       return
     }
     let image = await runner.run(command.imageIdentity(spec.image), timeoutSeconds: 30)
-    guard let image, image.succeeded, let identity = ImageIdentity(inspect: image.lastLine) else {
+    let identity = image.flatMap { $0.succeeded ? ImageIdentity(inspect: $0.lastLine) : nil }
+    if engine.backend == .cuda, let tooOld = await cudaTooOld(spec.image, present: identity != nil, engine, command, runner) {
+      report.reason = tooOld
+      return
+    }
+    guard let identity else {
       if spec.pull == .never {
         report.reason =
           "image \(spec.image) is not present and `pull: never`: "
@@ -98,27 +118,57 @@ public struct EngineInspector: Sendable {
     report.imageDigests = identity.digests
     if spec.pull == .always { report.note = "pulled again before each run (pull: always)" }
     let serverRunner = CommandRunner(environment: command.runnerEnvironment(engine, base: environment))
-    await identify(engine, into: &report) {
+    await identify(engine, into: &report, hint: plumbing.hint) {
       await serverRunner.run(command.oneOff(engine: engine, arguments: $0), timeoutSeconds: 120)
     }
+  }
+
+  /// Why the driver cannot run `image`: it needs a newer CUDA than the driver supports. The
+  /// need is read from the image's environment when it is present, else from what is known of
+  /// llama.cpp's published image; nil when either side is unknown or the driver is new enough.
+  private func cudaTooOld(
+    _ image: String, present: Bool, _ engine: EngineSpec, _ command: ContainerCommand, _ runner: CommandRunner
+  ) async -> String? {
+    guard let driver = cudaDriverVersion else { return nil }
+    var needs = CUDARequirement.known(image: image)
+    if present, let env = await runner.run(command.imageEnvironment(image), timeoutSeconds: 30), env.succeeded {
+      needs = CUDARequirement.fromImageEnvironment(env.output) ?? needs
+    }
+    guard let needs, driver < needs else { return nil }
+    return CUDARequirement.tooOld(driver: driver, needs: needs, image: image, engine: engine.name)
   }
 
   // MARK: shared
 
   /// `--version` and `--list-devices`; a GPU backend that lists no device is unavailable.
+  ///
+  /// The trial run decides where a static check cannot be sure (docker's `--gpus` through
+  /// the container toolkit alone, say): `hint` is added to its failure, not a refusal before it.
   private func identify(
-    _ engine: EngineSpec, into report: inout EngineReport, run: ([String]) async -> CommandResult?
+    _ engine: EngineSpec, into report: inout EngineReport, hint plumbingHint: String? = nil,
+    run: ([String]) async -> CommandResult?
   ) async {
     guard let version = await run(["--version"]) else {
       report.reason = "llama-server --version did not finish in time"
       return
     }
     guard let line = LlamaServerOutput.versionLine(version.output) else {
-      let hint =
-        version.output.contains("rlimit")
-        ? " (podman's default OCI runtime settings fail on this host: point CONTAINERS_CONF at a containers.conf with runtime = \"runc\" and default_ulimits; scripts/build-image writes one, see README)"
-        : ""
-      report.reason = "llama-server does not start: \(version.lastLine)\(hint)"
+      if let needs = CUDARequirement.unsatisfied(in: version.output) {
+        report.reason =
+          CUDARequirement.tooOld(
+            driver: cudaDriverVersion, needs: needs, image: engine.runs, engine: engine.name)
+          + " (the runtime said: \(version.wholeOutput))"
+        return
+      }
+      var hints: [String] = []
+      if version.output.contains("rlimit") {
+        hints.append(
+          "podman's default OCI runtime settings fail on this host: point CONTAINERS_CONF at a containers.conf with runtime = \"runc\" and default_ulimits; scripts/build-image writes one, see README"
+        )
+      }
+      if let plumbingHint { hints.append(plumbingHint) }
+      let hint = hints.isEmpty ? "" : " (\(hints.joined(separator: "; ")))"
+      report.reason = "llama-server does not start: \(version.wholeOutput)\(hint)"
       return
     }
     report.version = line
@@ -126,16 +176,20 @@ public struct EngineInspector: Sendable {
     let listed = await run(["--list-devices"])
     report.devices = listed.map { LlamaServerOutput.devices($0.output) } ?? []
     if engine.backend != .cpu, report.devices.isEmpty {
-      let detail = listed.map { ": \($0.lastLine)" } ?? ""
+      let detail = listed.map { ": \($0.wholeOutput)" } ?? ""
+      let hint = plumbingHint.map { "; \($0)" } ?? ""
       report.reason =
-        "llama-server sees no \(engine.backend.rawValue) device\(detail) (check the driver, and gpus:/env: of the engine)"
+        "llama-server sees no \(engine.backend.rawValue) device\(detail) (check the driver, and gpus:/env: of the engine\(hint))"
       return
     }
     report.available = true
   }
 
   /// The kernel side a backend needs, as device nodes.
-  func missingDriver(_ backend: Backend, container: Bool) -> String? {
+  ///
+  /// `callersAccess`: the container opens devices with the caller's own rights (rootless
+  /// podman), so the caller needs them; a rootful runtime opens them as root and does not.
+  func missingDriver(_ backend: Backend, container: Bool, callersAccess: Bool = false) -> String? {
     switch backend {
     case .cpu:
       return nil
@@ -145,7 +199,7 @@ public struct EngineInspector: Sendable {
       guard exists("kfd") else {
         return "\(devRoot)/kfd is absent: the amdgpu driver with ROCm (KFD) support is not loaded"
       }
-      guard access("\(devRoot)/kfd", R_OK | W_OK) == 0 else {
+      guard container && !callersAccess || access("\(devRoot)/kfd", R_OK | W_OK) == 0 else {
         return "no permission on \(devRoot)/kfd: add the user to the render and video groups"
       }
       return container && !exists("dri") ? "\(devRoot)/dri is absent: no GPU render node to hand to the container" : nil
@@ -165,11 +219,14 @@ public struct EngineInspector: Sendable {
     return nil
   }
 
-  /// NVIDIA's container plumbing: a CDI spec for podman, the nvidia runtime for docker.
-  private func missingGPUPlumbing(
+  /// NVIDIA's container plumbing. podman needs a CDI spec for `--device nvidia.com/gpu=…`:
+  /// without one the run cannot work, a refusal. docker's `--gpus` works through the
+  /// container toolkit's hook with or without an `nvidia` runtime in daemon.json, so a
+  /// missing runtime is only a hint for the trial run's failure.
+  private func gpuPlumbing(
     _ backend: Backend, command: ContainerCommand, runner: CommandRunner
-  ) async -> String? {
-    guard backend == .cuda else { return nil }
+  ) async -> (refusal: String?, hint: String?) {
+    guard backend == .cuda else { return (nil, nil) }
     switch command.runtime.kind {
     case .podman:
       let specs = cdiDirectories.flatMap { directory in
@@ -179,15 +236,20 @@ public struct EngineInspector: Sendable {
         (try? String(contentsOfFile: path, encoding: .utf8))?.contains("nvidia.com/gpu") == true
       }
       return hasGPU
-        ? nil
-        : "no CDI spec for nvidia.com/gpu in \(cdiDirectories.joined(separator: " or ")): "
-          + "run `nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml` (NVIDIA container toolkit)"
+        ? (nil, nil)
+        : (
+          "no CDI spec for nvidia.com/gpu in \(cdiDirectories.joined(separator: " or ")): "
+            + "run `nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml` (NVIDIA container toolkit)", nil
+        )
     case .docker:
       let runtimes = await runner.run(command.runtimes(), timeoutSeconds: 30)
       return runtimes?.output.contains("nvidia") == true
-        ? nil
-        : "docker has no nvidia runtime: install the NVIDIA container toolkit and run "
-          + "`nvidia-ctk runtime configure --runtime=docker`, then restart docker"
+        ? (nil, nil)
+        : (
+          nil,
+          "docker lists no nvidia runtime: --gpus needs the NVIDIA container toolkit (nvidia-container-toolkit); "
+            + "if it is installed, `nvidia-ctk runtime configure --runtime=docker` and a docker restart may help"
+        )
     }
   }
 

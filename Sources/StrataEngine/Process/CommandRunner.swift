@@ -15,6 +15,12 @@ public struct CommandResult: Sendable, Hashable {
   public var lastLine: String {
     output.split(separator: "\n").last { !$0.allSatisfy(\.isWhitespace) }.map(String.init) ?? "(no output)"
   }
+  /// Every non-empty line (the last 20 where there are more), trimmed and joined with " | ":
+  /// a runtime's error is often several lines whose first says which layer failed.
+  public var wholeOutput: String {
+    let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    return lines.isEmpty ? "(no output)" : lines.suffix(20).joined(separator: " | ")
+  }
 }
 
 /// Runs short helper commands (`llama-server --version`, `podman inspect`, …) to

@@ -39,6 +39,8 @@ final class NVMLLibrary: @unchecked Sendable {
   let getTemperatureV: NVMLFunction.GetTemperatureV?
   let getTemperatureLegacy: NVMLFunction.GetTemperatureLegacy?
   let getClockInfo: NVMLFunction.GetClockInfo?
+  /// `nvmlSystemGetCudaDriverVersion_v2`, else the unversioned call: the CUDA version the driver supports.
+  let getCudaDriverVersion: NVMLFunction.GetInt32?
   /// The compute-process query and the entry layout it writes on this driver; nil when none is exported.
   let getProcesses: (function: NVMLFunction.GetProcesses, layout: NVMLProcessLayout)?
 
@@ -81,6 +83,8 @@ final class NVMLLibrary: @unchecked Sendable {
     getTemperatureV = resolver.find(["nvmlDeviceGetTemperatureV"], as: NVMLFunction.GetTemperatureV.self)
     getTemperatureLegacy = resolver.find(["nvmlDeviceGetTemperature"], as: NVMLFunction.GetTemperatureLegacy.self)
     getClockInfo = resolver.find(["nvmlDeviceGetClockInfo"], as: NVMLFunction.GetClockInfo.self)
+    getCudaDriverVersion = resolver.find(
+      ["nvmlSystemGetCudaDriverVersion_v2", "nvmlSystemGetCudaDriverVersion"], as: NVMLFunction.GetInt32.self)
     if let layout = NVMLProcessLayout.choose(exported: { dlsym(opened, $0) != nil }),
       let function = resolver.find([layout.symbol], as: NVMLFunction.GetProcesses.self)
     {

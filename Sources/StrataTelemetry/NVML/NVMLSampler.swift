@@ -96,6 +96,14 @@ public struct NVMLSampler: DeviceSampler, ProcessGPUSampler {
     (try? loaded.get())?.getProcesses.map(\.layout.description)
   }
 
+  /// The CUDA version the driver supports, as NVML codes it (1000 × major + 10 × minor:
+  /// 12020 is CUDA 12.2, what R535 drivers report); nil when NVML is unavailable or refuses.
+  public var cudaDriverVersionCode: Int32? {
+    guard case .success(let library) = loaded, let query = library.getCudaDriverVersion else { return nil }
+    var code: Int32 = 0
+    return query(&code) == NVMLReturn.success.rawValue && code > 0 ? code : nil
+  }
+
   // MARK: - Reading
 
   private func ready() throws -> NVMLLibrary {

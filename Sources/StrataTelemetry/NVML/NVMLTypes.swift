@@ -218,6 +218,7 @@ enum NVMLFunction {
   typealias Init = @convention(c) () -> Int32
   typealias Shutdown = @convention(c) () -> Int32
   typealias ErrorString = @convention(c) (Int32) -> UnsafePointer<CChar>?
+  typealias GetInt32 = @convention(c) (UnsafeMutablePointer<Int32>?) -> Int32
   typealias GetCount = @convention(c) (UnsafeMutablePointer<UInt32>?) -> Int32
   typealias GetHandleByIndex = @convention(c) (UInt32, UnsafeMutablePointer<OpaquePointer?>?) -> Int32
   typealias GetName = @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, UInt32) -> Int32

@@ -29,6 +29,7 @@
  *   nvmlDeviceGetRunningProcessDetailList are exported (only their presence matters to strata).
  *
  * Fixed values (the tests assert exactly these):
+ *   nvmlSystemGetCudaDriverVersion(_v2): 13000 (CUDA 13.0); 12020 with STUB_R535; 11040 legacy-only
  *   device 0  "Stand-in GPU 0 (nvml_stub.c)"  busId "00000000:01:00.0"  pciDeviceId 0x233010DE
  *             memory total 25769803776 (24 GiB), used 2147483648 (2 GiB), reserved 536870912
  *             (512 MiB), free = total - used - reserved; the v1 struct reports used + reserved
@@ -138,6 +139,24 @@ static const char *const messages[26] = {
 EXPORT const char *nvmlErrorString(nvmlReturn_t result) {
   return result >= 0 && result < 26 && messages[result] ? messages[result] : "Unknown Error";
 }
+
+/* ---- the driver's CUDA version: 12.2 on R535, 13.0 on the default (R580), 11.4 legacy ---- */
+static nvmlReturn_t stub_cuda_version(int *version) {
+  if (!initialized) return NVML_ERROR_UNINITIALIZED;
+  if (!version) return NVML_ERROR_INVALID_ARGUMENT;
+#if defined(STUB_R535)
+  *version = 12020;
+#elif defined(STUB_LEGACY_ONLY)
+  *version = 11040;
+#else
+  *version = 13000;
+#endif
+  return NVML_SUCCESS;
+}
+EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion(int *version) { return stub_cuda_version(version); }
+#ifndef STUB_LEGACY_ONLY
+EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int *version) { return stub_cuda_version(version); }
+#endif
 
 /* ---- enumeration ---- */
 static nvmlReturn_t stub_count(unsigned int *count) {
