@@ -37,6 +37,9 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   public var energyJoules: Double? = nil
   /// Device energy during the measured repetitions ÷ the tokens they generated.
   public var joulesPerGeneratedToken: Double? = nil
+  /// The power was an APU's SoC power, CPU cores included (amdgpu `power1_*` on an APU):
+  /// power, energy and J/tok are the SoC's, not the GPU's.
+  public var powerIncludesCPU: Bool? = nil
 }
 
 /// Builds comparison rows from a run in the store.
@@ -76,8 +79,15 @@ public enum ComparisonBuilder {
         peakRSSBytes: telemetry[cell.hash]?.peakRSSBytes, peakVRAMBytes: telemetry[cell.hash]?.peakVRAMBytes,
         meanVRAMBytes: telemetry[cell.hash]?.meanVRAMBytes, meanPowerWatts: telemetry[cell.hash]?.meanPowerWatts,
         energyJoules: telemetry[cell.hash]?.energyJoules,
-        joulesPerGeneratedToken: telemetry[cell.hash]?.joulesPerGeneratedToken)
+        joulesPerGeneratedToken: telemetry[cell.hash]?.joulesPerGeneratedToken,
+        powerIncludesCPU: telemetry[cell.hash]?.telemetryJSON.flatMap(Self.powerIncludesCPU))
     }
+  }
+
+  /// `powerIncludesCPU` of a stored telemetry summary; nil when absent or false.
+  static func powerIncludesCPU(_ json: String) -> Bool? {
+    let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+    return object?["powerIncludesCPU"] as? Bool == true ? true : nil
   }
 
   static func ways(_ answers: [TaskResultRecord]) -> Int {

@@ -31,12 +31,16 @@ public enum ReportRenderer {
       ("peak RSS MiB", { $0.peakRSSBytes.map(mib) }),
       ("peak VRAM MiB", { $0.peakVRAMBytes.map(mib) }),
       ("mean VRAM MiB", { $0.meanVRAMBytes.map(mib) }),
-      ("power W", { $0.meanPowerWatts.map { format($0, digits: 1) } }),
-      ("J/tok", { $0.joulesPerGeneratedToken.map(joules) }),
-      ("energy J", { $0.energyJoules.map { format($0, digits: 0) } }),
+      ("power W", { row in row.meanPowerWatts.map { format($0, digits: 1) + soc(row) } }),
+      ("J/tok", { row in row.joulesPerGeneratedToken.map { joules($0) + soc(row) } }),
+      ("energy J", { row in row.energyJoules.map { format($0, digits: 0) + soc(row) } }),
     ]
     return all.filter { column in rows.contains { column.1($0) != nil } }.map { (header: $0.0, value: $0.1) }
   }
+
+  /// The mark on an APU's power figures, which are the SoC's (see the legend).
+  static let socMark = " SoC"
+  static func soc(_ row: ComparisonRow) -> String { row.powerIncludesCPU == true ? socMark : "" }
 
   static func headers(_ rows: [ComparisonRow], axes: [String]) -> [String] {
     ["engine", "model", "quant"] + axes + ["scenario", "load s", "TTFT ms", "prompt t/s", "decode t/s"]
@@ -119,6 +123,11 @@ public enum ReportRenderer {
         "J/tok: device energy during the measured repetitions ÷ the tokens they generated (their prompts' processing included; warm-up and task items left out)."
       )
     }
+    if rows.contains(where: { $0.powerIncludesCPU == true }) {
+      lines.append(
+        "SoC: an APU's power (amdgpu power1_* covers the whole chip, CPU cores included), so its watts, joules and J/tok are not the GPU's alone."
+      )
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -141,7 +150,7 @@ public enum ReportRenderer {
       ["cell", "engine", "model", "quant"] + axes + [
         "scenario", "load_s", "ttft_ms_mean", "ttft_ms_sd", "prompt_tps_mean", "prompt_tps_sd",
         "decode_tps_mean", "decode_tps_sd", "client_decode_tps_mean", "peak_rss_bytes", "peak_vram_bytes",
-        "mean_vram_bytes", "mean_power_w", "joules_per_token", "energy_j", "accuracy", "accuracy_low",
+        "mean_vram_bytes", "mean_power_w", "joules_per_token", "energy_j", "power_includes_cpu", "accuracy", "accuracy_low",
         "accuracy_high", "items", "status", "failure",
       ]
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
@@ -156,7 +165,7 @@ public enum ReportRenderer {
       ]
       let machine: [String] = [
         bytes(row.peakRSSBytes), bytes(row.peakVRAMBytes), bytes(row.meanVRAMBytes), number(row.meanPowerWatts),
-        number(row.joulesPerGeneratedToken), number(row.energyJoules),
+        number(row.joulesPerGeneratedToken), number(row.energyJoules), row.powerIncludesCPU == true ? "1" : "",
       ]
       let quality: [String] = [
         number(row.accuracy?.value), number(row.accuracy?.lower), number(row.accuracy?.upper),

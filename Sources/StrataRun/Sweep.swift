@@ -90,7 +90,9 @@ public struct Sweep: Sendable {
         var generations: [String: [GenerationSpan]] = [:]
         var finished: Set<String> = []
         func summarize() throws {
-          try record(telemetry.finish(), serverId: serverId, windows: windows, generations: generations, runId: runId)
+          try record(
+            telemetry.finish(), serverId: serverId, windows: windows, generations: generations, runId: runId,
+            backend: project.engines[group.key.engine]?.backend)
         }
         var spawned: (launch: ServerLaunch, monotonic: Double, wall: Double)?
         /// A server that never answered /health still gets a row, with the reason, so
@@ -295,7 +297,7 @@ public struct Sweep: Sendable {
   /// are already in the store, written while it ran), and reports what went wrong.
   private func record(
     _ telemetry: (run: TelemetryRun, problems: [String]), serverId: Int64?, windows: [String: ClosedRange<UInt64>],
-    generations: [String: [GenerationSpan]], runId: String
+    generations: [String: [GenerationSpan]], runId: String, backend: Backend?
   ) throws {
     for problem in telemetry.problems {
       context.progress(.telemetryProblem(problem))
@@ -303,8 +305,9 @@ public struct Sweep: Sendable {
     guard let serverId else { return }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    func figures(_ summary: TelemetrySummary) -> TelemetryFigures {
-      TelemetryFigures(
+    func figures(_ measured: TelemetrySummary) -> TelemetryFigures {
+      let summary = backend.map { ServerFigures.honest(measured, backend: $0) } ?? measured
+      return TelemetryFigures(
         peakRSSBytes: summary.peakRSSBytes.map { Int64(clamping: $0) },
         peakVRAMBytes: summary.peakVRAMAboveBaselineBytes.map { Int64(clamping: $0) },
         meanPowerWatts: summary.meanPowerWatts, energyJoules: summary.energyJoules,
@@ -488,5 +491,21 @@ public enum SweepError: Error, Sendable, CustomStringConvertible {
     case .modelFileMissing(let model, let path):
       "model '\(model)': \(path) does not exist; run scripts/setup (it fetches the demo models) or fix models.yaml"
     }
+  }
+}
+
+/// What a server's figures can and cannot say, given its backend.
+enum ServerFigures {
+  /// ROCm submits work through KFD user queues, which DRM fdinfo's engine time does not
+  /// count: a near-zero share there is not an idle GPU, so it is marked not measured.
+  static let rocmEngineTime =
+    "ROCm work goes through KFD user queues, which DRM fdinfo engine time does not count"
+
+  static func honest(_ summary: TelemetrySummary, backend: Backend) -> TelemetrySummary {
+    guard backend == .rocm else { return summary }
+    var result = summary
+    result.processEngineBusyPercent = nil
+    result.notMeasured = (result.notMeasured ?? [:]).merging(["processEngineBusyPercent": rocmEngineTime]) { $1 }
+    return result
   }
 }

@@ -218,3 +218,37 @@ struct GPUContainerHostTests {
     #expect(CUDAVersion(major: 12, minor: 10) > CUDAVersion(major: 12, minor: 8))
   }
 }
+
+@Suite("Vulkan on llvmpipe while a GPU is there")
+struct LlvmpipeWarningTests {
+  static let llvmpipe = "Vulkan0: llvmpipe (LLVM 15.0.6, 256 bits) (2048 MiB, 2048 MiB free)"
+  static let radv = "Vulkan1: AMD Radeon RX 7900 XTX (RADV NAVI31) (24560 MiB, 24000 MiB free)"
+
+  func report(devices: [String], renderNode: Bool) async throws -> EngineReport {
+    let host = try FakeHost()
+    defer { host.remove() }
+    if renderNode { try host.device("dri/renderD128") }
+    let binary = try host.script("llama-server", FakeHost.llamaServer(devices: devices))
+    return await host.inspector().inspect(EngineSpec(name: "v", backend: .vulkan, binary: binary))
+  }
+
+  @Test("device 0 is llvmpipe and llama-server lists a GPU after it: warned, still available")
+  func warnsWhenAGPUIsListed() async throws {
+    let report = try await report(devices: [Self.llvmpipe, Self.radv], renderNode: false)
+    #expect(report.available)
+    #expect(report.note?.hasPrefix("warning: Vulkan device 0 is llvmpipe, the CPU, while llama-server also lists Vulkan1: AMD Radeon") == true)
+  }
+
+  @Test("device 0 is llvmpipe and the host has a render node: warned")
+  func warnsWhenARenderNodeExists() async throws {
+    let report = try await report(devices: [Self.llvmpipe], renderNode: true)
+    #expect(report.note?.contains("this host has") == true)
+    #expect(report.note?.contains("/dri/renderD128") == true)
+  }
+
+  @Test("llvmpipe on a host without a GPU (this one), or a GPU first: no warning")
+  func noWarningOtherwise() async throws {
+    #expect(try await report(devices: [Self.llvmpipe], renderNode: false).note == nil)
+    #expect(try await report(devices: [Self.radv, Self.llvmpipe], renderNode: true).note == nil)
+  }
+}

@@ -27,6 +27,15 @@ private let rows: [ComparisonRow] = [
     accuracy: Proportion(successes: 8, trials: 20), tasks: ["arc_challenge"], peakRSSBytes: 412_090_368,
     peakVRAMBytes: 612_368_384, meanVRAMBytes: 580_911_104, meanPowerWatts: 338, energyJoules: 1_014,
     joulesPerGeneratedToken: 1.0563),
+  // An APU row (Radeon 780M): its power is the SoC's, CPU included, and says so.
+  ComparisonRow(
+    cell: "b7c8d9e0f1a2b3c4", engine: "vulkan", model: "smollm2-135m", quant: "Q8_0",
+    axes: ["flash_attn": "on", "threads": "2"], status: "done", failure: nil, scenario: "pp512-tg128",
+    loadSeconds: 1.12, ttftMs: Summary([300, 310, 320]), promptTPS: Summary([1_500, 1_550, 1_600]),
+    decodeTPS: Summary([95, 96, 97]), clientDecodeTPS: Summary([94, 95, 96]),
+    accuracy: Proportion(successes: 8, trials: 20), tasks: ["arc_challenge"], peakRSSBytes: 398_458_880,
+    peakVRAMBytes: 150_994_944, meanVRAMBytes: 148_897_792, meanPowerWatts: 27.4, energyJoules: 190,
+    joulesPerGeneratedToken: 0.2871, powerIncludesCPU: true),
 ]
 
 /// Compares with a golden file; `STRATA_RECORD_SNAPSHOTS=1 swift test` re-records it.
@@ -53,6 +62,15 @@ struct ReportRendererTests {
     try assertSnapshot(ReportRenderer.render(rows, format: .table), named: "table.txt")
   }
 
+  @Test("an APU's power figures are marked SoC, with the legend that says why")
+  func apuPowerIsLabelled() {
+    let text = ReportRenderer.render(rows, format: .table)
+    #expect(text.contains("27.4 SoC"))
+    #expect(text.contains("338.0  "), "the discrete GPU's watts carry no mark")
+    #expect(text.contains("SoC: an APU's power (amdgpu power1_* covers the whole chip, CPU cores included)"))
+    #expect(!ReportRenderer.render(Array(rows.prefix(3)), format: .table).contains("SoC"))
+  }
+
   @Test("markdown table matches its golden file")
   func markdown() throws {
     try assertSnapshot(ReportRenderer.render(rows, format: .markdown), named: "table.md")
@@ -62,7 +80,9 @@ struct ReportRendererTests {
   func csv() throws {
     let text = ReportRenderer.render(rows, format: .csv)
     let lines = text.split(separator: "\n")
-    #expect(lines.count == 4)
+    #expect(lines.count == 5)
+    #expect(lines[4].contains("27.4000,0.2871,190.0000,1,"), "the APU row says its power includes the CPU")
+    #expect(lines[3].contains("1014.0000,,"), "a discrete GPU's row does not")
     #expect(lines[0].hasPrefix("cell,engine,model,quant,flash_attn,threads,scenario,load_s,ttft_ms_mean"))
     #expect(lines[1].contains("260.0000,10.0000,86.0000,1.0000"))
     #expect(lines[1].contains("0.3500,0.1812,0.5671,20,done"))

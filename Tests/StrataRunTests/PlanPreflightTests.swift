@@ -5,6 +5,7 @@ import StrataMatrix
 import Testing
 
 @testable import StrataRun
+@testable import StrataTelemetry
 
 /// A scratch project on disk: a process engine whose build directory the test
 /// fills, a container engine, one model file and one task scored by continuation
@@ -135,5 +136,18 @@ struct PlanPreflightTests {
     let item = ContinuationItem(id: "1", context: "The sky is", continuations: [" blue", " green"], correct: 0)
     let error = await #expect(throws: ContinuationScoringError.self) { try await runner.score([item]) }
     #expect(error?.description.contains("engine boxed: a container image ships llama-server only") == true)
+  }
+}
+
+@Suite("Server figures by backend")
+struct ServerFiguresTests {
+  @Test("ROCm: fdinfo engine time is marked not measured, never a near-zero share")
+  func rocmEngineTimeNotMeasured() {
+    var summary = TelemetrySummary(samples: 3)
+    summary.processEngineBusyPercent = 0.4
+    let rocm = ServerFigures.honest(summary, backend: .rocm)
+    #expect(rocm.processEngineBusyPercent == nil)
+    #expect(rocm.notMeasured?["processEngineBusyPercent"]?.contains("KFD user queues") == true)
+    #expect(ServerFigures.honest(summary, backend: .vulkan) == summary)
   }
 }

@@ -19,6 +19,19 @@ private func amdScratchCopy(of path: String) throws -> String {
 struct AMDSysfsTests {
   let xtx = AMDGPUSysfsSampler(sysRoot: amdFixture("amd-7900xtx/sys"))
 
+  @Test("an APU's power is the SoC's, CPU included: marked; a discrete card's is not")
+  func apuPowerIncludesCPU() throws {
+    let apu = AMDGPUSysfsSampler(sysRoot: amdFixture("amd-780m-apu/sys"))
+    let sample = try #require(try apu.sampleDevices().first)
+    #expect(sample.device == "0000:c4:00.0")
+    #expect(sample.powerWatts == 27.4)  // power1_average 27400000 µW
+    #expect(sample.powerIncludesCPU == true)  // in1 (vddnb) exists only on APUs
+    #expect(try xtx.sampleDevices().allSatisfy { $0.powerIncludesCPU == nil })
+    let point = TelemetryPoint(monoNanos: 0, process: nil, devices: [sample])
+    #expect(TelemetrySummary.of([point], baselineVRAM: [:]).powerIncludesCPU == true)
+    #expect(TelemetrySummary.of([TelemetryPoint(monoNanos: 0, process: nil, devices: try xtx.sampleDevices())], baselineVRAM: [:]).powerIncludesCPU == nil)
+  }
+
   @Test func findsOnlyTheCardNodeOfTheAmdgpuDevice() throws {
     // class/drm holds card1, renderD128 (same uevent, DRIVER=amdgpu), card1-DP-1 and version.
     let cards = xtx.cards()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import StrataTelemetry
@@ -57,5 +58,46 @@ struct ServerDeviceTests {
     let readings = TelemetryRecorder.processReadings([fdinfo, nvml], pid: 7)
     #expect(readings.map(\.device) == ["0000:01:00.0", "0000:02:00.0"])
     #expect(TelemetryPoint(monoNanos: 0, process: nil, devices: [], processGPU: readings).processVRAMBytes == 15)
+  }
+}
+
+@Suite("Per-process GPU figures that say when they are not measured")
+struct ProcessFigureHonestyTests {
+  @Test("the server's busiest engine from fdinfo engine time: 250 ms of compute in 1 s is 25 %")
+  func engineBusy() {
+    func point(_ seconds: UInt64, compute: UInt64, gfx: UInt64) -> TelemetryPoint {
+      TelemetryPoint(
+        monoNanos: seconds * 1_000_000_000, process: nil, devices: [],
+        processGPU: [
+          ProcessGPUSample(
+            pid: 7, device: "0000:03:00.0", engineBusyNanos: ["compute": compute, "gfx": gfx])
+        ])
+    }
+    let points = [point(10, compute: 0, gfx: 0), point(11, compute: 250_000_000, gfx: 100_000_000)]
+    #expect(TelemetrySummary.of(points, baselineVRAM: [:]).processEngineBusyPercent == 25)
+    #expect(TelemetrySummary.of(Array(points.prefix(1)), baselineVRAM: [:]).processEngineBusyPercent == nil)
+  }
+
+  @Test("an existing process whose fdinfo cannot be listed is reported, once, as not measured")
+  func unreadableFDInfo() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("strata-proc-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    // pid 77 stands for a root-owned server seen by a non-root strata: its directory is
+    // there, its fdinfo cannot be listed. pid 78 is readable.
+    try FileManager.default.createDirectory(atPath: "\(root)/77", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: "\(root)/78/fdinfo", withIntermediateDirectories: true)
+    let sampler = DRMFDInfoSampler(procRoot: root)
+    let problem = try #require(sampler.problem(pid: 77))
+    #expect(problem.hasPrefix("\(root)/77/fdinfo is not readable by strata"))
+    #expect(problem.contains("not measured"))
+    #expect(sampler.problem(pid: 78) == nil)
+    #expect(sampler.problem(pid: 79) == nil, "a process that is gone is not a permission problem")
+
+    let recorder = TelemetryRecorder(samplers: [], processGPU: [sampler], rateHz: 100)
+    recorder.start()
+    recorder.attach(pid: 77)
+    Thread.sleep(forTimeInterval: 0.1)
+    let run = recorder.stop()
+    #expect(run.errors["per-process GPU"] == problem)
   }
 }

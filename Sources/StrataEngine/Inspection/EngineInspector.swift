@@ -182,7 +182,23 @@ public struct EngineInspector: Sendable {
         "llama-server sees no \(engine.backend.rawValue) device\(detail) (check the driver, and gpus:/env: of the engine\(hint))"
       return
     }
+    if engine.backend == .vulkan, let warning = llvmpipeWarning(report.devices) {
+      report.note = [report.note, warning].compactMap { $0 }.joined(separator: "; ")
+    }
     report.available = true
+  }
+
+  /// A Vulkan engine whose first device is llvmpipe (Mesa's CPU rasteriser) on a host with a
+  /// GPU measures the CPU: a warning, with what to do. nil when llvmpipe is all there is.
+  func llvmpipeWarning(_ devices: [String]) -> String? {
+    guard let first = devices.first, first.contains("llvmpipe") else { return nil }
+    let gpus = devices.dropFirst().filter { !$0.contains("llvmpipe") }
+    let renderNodes = ((try? FileManager.default.contentsOfDirectory(atPath: "\(devRoot)/dri")) ?? [])
+      .filter { $0.hasPrefix("renderD") }
+    guard !gpus.isEmpty || !renderNodes.isEmpty else { return nil }
+    let seen = gpus.first.map { "llama-server also lists \($0)" } ?? "this host has \(devRoot)/dri/\(renderNodes.sorted()[0])"
+    return "warning: Vulkan device 0 is llvmpipe, the CPU, while \(seen): its figures measure the CPU; "
+      + "select the GPU with gpus: [N] in the engine file (GGML_VK_VISIBLE_DEVICES), or check the Vulkan driver (mesa-vulkan-drivers)"
   }
 
   /// The kernel side a backend needs, as device nodes.

@@ -104,6 +104,11 @@ public struct AMDGPUSysfsSampler: DeviceSampler {
     return ordered.first { KernelTextFile.value("\($0)/name") == "amdgpu" } ?? ordered.first
   }
 
+  /// An APU's hwmon: `in1_label` is "vddnb", or `in1_input` exists (a label-less kernel).
+  static func isAPU(hwmon: String) -> Bool {
+    KernelTextFile.value("\(hwmon)/in1_label") == "vddnb" || KernelTextFile.exists("\(hwmon)/in1_input")
+  }
+
   private func readHwmon(_ hwmon: String, into reading: inout AMDGPUReading) {
     for source in ["power1_average", "power1_input"] {
       if let microwatts = KernelTextFile.integer("\(hwmon)/\(source)") {
@@ -112,6 +117,9 @@ public struct AMDGPUSysfsSampler: DeviceSampler {
         break
       }
     }
+    // amdgpu shows in1 (vddnb, the northbridge rail) only on APUs (amdgpu_pm.c
+    // hwmon_attributes_visible), whose power1_* is the SoC's, CPU included.
+    if reading.sample.powerWatts != nil, Self.isAPU(hwmon: hwmon) { reading.sample.powerIncludesCPU = true }
     reading.powerCapWatts = KernelTextFile.integer("\(hwmon)/power1_cap").map { Double($0) / 1_000_000 }
     reading.sample.fanRPM = KernelTextFile.integer("\(hwmon)/fan1_input").map(Double.init)
     var temperatures: [String: Double] = [:]

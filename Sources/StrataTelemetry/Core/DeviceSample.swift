@@ -17,6 +17,9 @@ public struct DeviceSample: Sendable, Hashable, Codable {
   public var fanRPM: Double?
   public var coreClockMHz: Double?
   public var memoryClockMHz: Double?
+  /// True when `powerWatts` is the whole SoC's, CPU cores included: amdgpu's `power1_*` on
+  /// an APU. Such watts and the joules per token made from them are not the GPU's alone.
+  public var powerIncludesCPU: Bool? = nil
 
   public init(
     device: String, vramUsedBytes: UInt64? = nil, vramTotalBytes: UInt64? = nil, gttUsedBytes: UInt64? = nil,
@@ -63,6 +66,12 @@ public struct ProcessGPUSample: Sendable, Hashable, Codable {
 public protocol ProcessGPUSampler: Sendable {
   /// Per (pid, device) readings of the processes in `pids` that hold GPU resources; never throws.
   func sample(pids: [Int32]) -> [ProcessGPUSample]
+  /// Why `pid` cannot be read by this source at all, when that is so (said once per server).
+  func problem(pid: Int32) -> String?
+}
+
+extension ProcessGPUSampler {
+  public func problem(pid: Int32) -> String? { nil }
 }
 
 /// Whether a sampler works on this host, and if not, why — said once, then the run goes on.

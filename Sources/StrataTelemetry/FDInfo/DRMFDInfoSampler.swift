@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// What one process holds on one DRM device, summed over its distinct DRM clients in one sweep.
 ///
 /// Built from `/proc/<pid>/fdinfo/<fd>` records (Documentation/gpu/drm-usage-stats.rst):
@@ -89,6 +93,18 @@ public struct DRMFDInfoSampler: ProcessGPUSampler {
   /// nothing; this never throws.
   public func sample(pids: [Int32]) -> [ProcessGPUSample] {
     sweep(pids: pids).map(\.processSample)
+  }
+
+  /// Every live process has a `fdinfo` directory, so one that cannot be listed while the
+  /// process still exists is unreadable to strata: a server in a rootful container runs as
+  /// root, and a non-root strata may not read its descriptors.
+  public func problem(pid: Int32) -> String? {
+    let base = "\(procRoot)/\(pid)"
+    guard KernelTextFile.exists(base), KernelTextFile.list("\(base)/fdinfo") == nil, KernelTextFile.exists(base)
+    else { return nil }
+    return "\(base)/fdinfo is not readable by strata (uid \(getuid())), so the server's own GPU memory and "
+      + "engine time are not measured: a server in a rootful container runs as root; run strata as root, "
+      + "or use a rootless runtime"
   }
 
   /// One sweep over `pids` with every summed figure, cycles included (xe reports cycles, not ns).

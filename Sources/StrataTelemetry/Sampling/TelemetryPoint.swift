@@ -75,6 +75,15 @@ public struct TelemetrySummary: Sendable, Hashable, Codable {
   /// (DRM fdinfo's `drm-pdev`, NVML's bus id), sorted; nil where no per-process source saw it.
   /// When set, the device figures above cover these devices only.
   public var serverDevices: [String]? = nil
+  /// True when some power reading was an APU's SoC power, CPU included (``DeviceSample/powerIncludesCPU``):
+  /// then the watts, energy and joules per token are the SoC's, not the GPU's.
+  public var powerIncludesCPU: Bool? = nil
+  /// The server's busiest GPU engine over the window from DRM fdinfo engine time, percent;
+  /// nil without two fdinfo readings with engine time (NVML gives none per process).
+  public var processEngineBusyPercent: Double? = nil
+  /// Figure → why it is not measured for this server, e.g. fdinfo engine time under ROCm,
+  /// so a missing figure is never read as zero.
+  public var notMeasured: [String: String]? = nil
 
   /// Summarises `points` (in time order) against per-device baseline VRAM.
   public static func of(_ points: [TelemetryPoint], baselineVRAM: [String: UInt64]) -> TelemetrySummary {
@@ -102,7 +111,27 @@ public struct TelemetrySummary: Sendable, Hashable, Codable {
       cpuSeconds: cpu.count >= 2 ? (cpu.last ?? 0) - (cpu.first ?? 0) : nil,
       peakProcessVRAMBytes: points.compactMap(\.processVRAMBytes).max(),
       peakCoreClockMHz: coreClocks.max(), meanCoreClockMHz: mean(coreClocks),
-      peakMemoryClockMHz: memoryClocks.max(), meanMemoryClockMHz: mean(memoryClocks))
+      peakMemoryClockMHz: memoryClocks.max(), meanMemoryClockMHz: mean(memoryClocks),
+      powerIncludesCPU: readings.contains { $0.powerWatts != nil && $0.powerIncludesCPU == true } ? true : nil,
+      processEngineBusyPercent: processEngineBusy(points))
+  }
+
+  /// The busiest engine's share of the time between the first and the last tick that read
+  /// the server's engine time, per device; the maximum over devices.
+  static func processEngineBusy(_ points: [TelemetryPoint]) -> Double? {
+    var first: [String: (UInt64, ProcessGPUSample)] = [:]
+    var last: [String: (UInt64, ProcessGPUSample)] = [:]
+    for point in points {
+      for reading in point.processGPU where !reading.engineBusyNanos.isEmpty {
+        if first[reading.device] == nil { first[reading.device] = (point.monoNanos, reading) }
+        last[reading.device] = (point.monoNanos, reading)
+      }
+    }
+    let shares = first.compactMap { device, start -> Double? in
+      guard let end = last[device], end.0 > start.0 else { return nil }
+      return EngineUtilization.percent(previous: start.1, current: end.1, elapsedNanos: end.0 - start.0).values.max()
+    }
+    return shares.max()
   }
 
   /// Adds the energy per generated token of `generations`, with power read from

@@ -171,6 +171,13 @@ public final class TelemetryRecorder: Sendable {
         state.withLock { $0.errors[sampler.name] = $0.errors[sampler.name] ?? "\(error)" }
       }
     }
+    if let pid {
+      for source in processGPU {
+        guard let problem = source.problem(pid: pid) else { continue }
+        let key = "per-process GPU"
+        state.withLock { $0.errors[key] = $0.errors[key] ?? problem }
+      }
+    }
     return TelemetryPoint(
       monoNanos: time, process: pid.flatMap { processSampler.sample(pid: $0) }, devices: devices,
       processGPU: pid.map { Self.processReadings(processGPU, pid: $0) } ?? [])
