@@ -62,9 +62,14 @@ struct ProbeCommand: AsyncParsableCommand {
       vulkan = []
       vulkanProblem = error.message
     }
+    let nvml = samplers.available.lazy.compactMap { $0 as? NVMLSampler }.first.map { sampler in
+      NVMLProbe(
+        cudaDriverVersion: sampler.cudaDriverVersionCode.map { "\($0 / 1000).\(($0 % 1000) / 10)" },
+        processQuery: sampler.processQuery)
+    }
     let report = ProbeReport(
       host: host, samplers: samplers.statuses, devices: devices, vulkanDevices: vulkan, vulkanProblem: vulkanProblem,
-      drmDevices: DRMDevices.enumerate())
+      drmDevices: DRMDevices.enumerate(), nvml: nvml)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -89,6 +94,10 @@ struct ProbeCommand: AsyncParsableCommand {
       emit("  \(status.sampler): \(status.available ? "works" : "not available — \(status.reason ?? "unknown")")")
     }
     emit("  process (/proc): works")
+    if let nvml = report.nvml {
+      emit("  nvml: driver supports CUDA \(nvml.cudaDriverVersion ?? "unknown")")
+      emit("  nvml process list: \(nvml.processQuery ?? "not exported by this driver")")
+    }
     emit(report.drmDevices.isEmpty ? "DRM devices (libdrm): none" : "DRM devices (libdrm):")
     for device in report.drmDevices {
       emit("  \(device.pciSlot ?? "-") \(device.nodes.joined(separator: " "))")
@@ -105,7 +114,8 @@ struct ProbeCommand: AsyncParsableCommand {
     emit(devices.isEmpty ? "GPU samplers see no devices" : "devices:")
     for device in devices {
       let vram = device.vramTotalBytes.map { "\(($0) / 1_048_576) MiB VRAM" } ?? "VRAM unknown"
-      emit("  \(device.device): \(vram)")
+      let power = device.powerIncludesCPU == true ? "; power is the SoC's, CPU included (APU)" : ""
+      emit("  \(device.device): \(vram)\(power)")
     }
   }
 }
@@ -138,6 +148,13 @@ struct ProbeReport: Codable {
   var vulkanDevices: [VulkanDevice]
   var vulkanProblem: String?
   var drmDevices: [DRMDevice]
+  /// Where NVML works: the driver's CUDA version and the process query strata matched to it.
+  var nvml: NVMLProbe?
+}
+
+struct NVMLProbe: Codable {
+  var cudaDriverVersion: String?
+  var processQuery: String?
 }
 
 /// CPU time of the sampling thread, from /proc/self/task/*/stat.
