@@ -150,7 +150,8 @@ public enum ReportRenderer {
       ["cell", "engine", "model", "quant"] + axes + [
         "scenario", "load_s", "ttft_ms_mean", "ttft_ms_sd", "prompt_tps_mean", "prompt_tps_sd",
         "decode_tps_mean", "decode_tps_sd", "client_decode_tps_mean", "peak_rss_bytes", "peak_vram_bytes",
-        "mean_vram_bytes", "mean_power_w", "joules_per_token", "energy_j", "power_includes_cpu", "accuracy", "accuracy_low",
+        "mean_vram_bytes", "mean_power_w", "joules_per_token", "energy_j", "power_includes_cpu", "accuracy",
+        "accuracy_low",
         "accuracy_high", "items", "status", "failure",
       ]
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }

@@ -49,6 +49,7 @@ extension EngineInspector {
   /// CUDA image the driver is too old for is refused before it is pulled or run.
   public static func onThisHost(environment: [String: String]) -> EngineInspector {
     EngineInspector(
-      environment: environment, cudaDriverVersion: NVMLSampler().cudaDriverVersionCode.flatMap(CUDAVersion.init(nvmlCode:)))
+      environment: environment,
+      cudaDriverVersion: NVMLSampler().cudaDriverVersionCode.flatMap(CUDAVersion.init(nvmlCode:)))
   }
 }

@@ -57,14 +57,17 @@ struct ContainerCommandTests {
       name: "e", backend: .cuda, image: "ghcr.io/ggml-org/llama.cpp:server-cuda", args: ["-ngl", "99"])
     #expect(
       arguments(.docker, engine)
-        == common("docker") + ["--gpus", "all"] + pciOrder + ["ghcr.io/ggml-org/llama.cpp:server-cuda"] + server + ["-ngl", "99"])
+        == common("docker") + ["--gpus", "all"] + pciOrder + ["ghcr.io/ggml-org/llama.cpp:server-cuda"] + server + [
+          "-ngl", "99",
+        ])
   }
 
   @Test func cudaOnPodmanUsesTheCDIDevice() {
     let engine = EngineSpec.container(name: "e", backend: .cuda, image: "ghcr.io/ggml-org/llama.cpp:server-cuda")
     #expect(
       arguments(.podman, engine)
-        == common("podman") + ["--device", "nvidia.com/gpu=all"] + pciOrder + ["ghcr.io/ggml-org/llama.cpp:server-cuda"] + server)
+        == common("podman") + ["--device", "nvidia.com/gpu=all"] + pciOrder + ["ghcr.io/ggml-org/llama.cpp:server-cuda"]
+        + server)
   }
 
   @Test func cudaDeviceSelectionIsDoneByTheRuntimeNotTwiceByTheEnvironment() {
@@ -74,7 +77,8 @@ struct ContainerCommandTests {
     #expect(arguments(.docker, two) == common("docker") + ["--gpus", "\"device=0,1\""] + pciOrder + ["img"] + server)
     #expect(
       arguments(.podman, two)
-        == common("podman") + ["--device", "nvidia.com/gpu=0", "--device", "nvidia.com/gpu=1"] + pciOrder + ["img"] + server)
+        == common("podman") + ["--device", "nvidia.com/gpu=0", "--device", "nvidia.com/gpu=1"] + pciOrder + ["img"]
+        + server)
   }
 
   @Test(arguments: ContainerRuntime.Kind.allCases)

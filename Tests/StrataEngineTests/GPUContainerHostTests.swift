@@ -100,7 +100,8 @@ struct GPUContainerHostTests {
     try FileManager.default.removeItem(atPath: "\(host.root)/run-args")
     let rootful = await host.inspector().inspect(engine)
     #expect(rootful.available, "\(rootful.reason ?? "")")
-    #expect(try String(contentsOfFile: "\(host.root)/run-args", encoding: .utf8).contains("--group-add 44 --group-add 105"))
+    #expect(
+      try String(contentsOfFile: "\(host.root)/run-args", encoding: .utf8).contains("--group-add 44 --group-add 105"))
   }
 
   @Test("the CUDA image's driver floor, read from the image's NVIDIA_REQUIRE_CUDA")
@@ -135,12 +136,15 @@ struct GPUContainerHostTests {
     try host.device("nvidiactl")
     try "kind: nvidia.com/gpu\n".write(toFile: "\(host.cdi)/nvidia.yaml", atomically: true, encoding: .utf8)
     try host.script(
-      "podman", "case \"$1\" in version) echo 4.3.1;; info) echo '{}';; image) echo 'image not known' >&2; exit 125;; esac\n")
+      "podman",
+      "case \"$1\" in version) echo 4.3.1;; info) echo '{}';; image) echo 'image not known' >&2; exit 125;; esac\n")
     var inspector = host.inspector()
     inspector.cudaDriverVersion = CUDAVersion(nvmlCode: 12040)  // a 550 driver
     let report = await inspector.inspect(
       .container(name: "cuda-container", backend: .cuda, image: "ghcr.io/ggml-org/llama.cpp:server-cuda"))
-    #expect(report.reason?.hasPrefix("the NVIDIA driver supports CUDA 12.4, but ghcr.io/ggml-org/llama.cpp:server-cuda needs cuda>=12.8") == true)
+    #expect(
+      report.reason?.hasPrefix(
+        "the NVIDIA driver supports CUDA 12.4, but ghcr.io/ggml-org/llama.cpp:server-cuda needs cuda>=12.8") == true)
     #expect(report.note == nil)
   }
 
@@ -208,7 +212,8 @@ struct GPUContainerHostTests {
     #expect(CUDAVersion(nvmlCode: 12020)?.description == "12.2")
     #expect(CUDAVersion(nvmlCode: 13000)?.description == "13.0")
     #expect(CUDAVersion(nvmlCode: 0) == nil)
-    #expect(CUDARequirement.parse(requireCUDA: "cuda>=12.8 brand=tesla,driver>=470") == CUDAVersion(major: 12, minor: 8))
+    #expect(
+      CUDARequirement.parse(requireCUDA: "cuda>=12.8 brand=tesla,driver>=470") == CUDAVersion(major: 12, minor: 8))
     #expect(CUDARequirement.parse(requireCUDA: "brand=tesla") == nil)
     #expect(CUDARequirement.fromImageEnvironment("null") == nil)
     #expect(CUDARequirement.unsatisfied(in: "unsatisfied condition: cuda >= 9.0\n") == CUDAVersion(major: 9, minor: 0))
@@ -236,7 +241,9 @@ struct LlvmpipeWarningTests {
   func warnsWhenAGPUIsListed() async throws {
     let report = try await report(devices: [Self.llvmpipe, Self.radv], renderNode: false)
     #expect(report.available)
-    #expect(report.note?.hasPrefix("warning: Vulkan device 0 is llvmpipe, the CPU, while llama-server also lists Vulkan1: AMD Radeon") == true)
+    #expect(
+      report.note?.hasPrefix(
+        "warning: Vulkan device 0 is llvmpipe, the CPU, while llama-server also lists Vulkan1: AMD Radeon") == true)
   }
 
   @Test("device 0 is llvmpipe and the host has a render node: warned")

@@ -29,7 +29,10 @@ struct AMDSysfsTests {
     #expect(try xtx.sampleDevices().allSatisfy { $0.powerIncludesCPU == nil })
     let point = TelemetryPoint(monoNanos: 0, process: nil, devices: [sample])
     #expect(TelemetrySummary.of([point], baselineVRAM: [:]).powerIncludesCPU == true)
-    #expect(TelemetrySummary.of([TelemetryPoint(monoNanos: 0, process: nil, devices: try xtx.sampleDevices())], baselineVRAM: [:]).powerIncludesCPU == nil)
+    #expect(
+      TelemetrySummary.of(
+        [TelemetryPoint(monoNanos: 0, process: nil, devices: try xtx.sampleDevices())], baselineVRAM: [:]
+      ).powerIncludesCPU == nil)
   }
 
   @Test func findsOnlyTheCardNodeOfTheAmdgpuDevice() throws {

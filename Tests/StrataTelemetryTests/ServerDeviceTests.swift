@@ -22,7 +22,9 @@ struct ServerDeviceTests {
   @Test("the server's PCI slot is recorded and the idle GPU adds no watts, joules or VRAM")
   func restrictedToServerDevice() {
     let run = TelemetryRun(points: Self.points(serverOn: "0000:01:00.0"), baselineCount: 0, errors: [:])
-    let summary = run.summary(generations: [GenerationSpan(startNanos: 0, endNanos: 2_000_000_000, generatedTokens: 100)])
+    let summary = run.summary(generations: [
+      GenerationSpan(startNanos: 0, endNanos: 2_000_000_000, generatedTokens: 100)
+    ])
     #expect(summary.serverDevices == ["0000:01:00.0"])
     #expect(summary.meanPowerWatts == 200)
     #expect(summary.energyJoules == 400)  // 200 W for 2 s

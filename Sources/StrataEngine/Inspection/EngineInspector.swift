@@ -98,7 +98,9 @@ public struct EngineInspector: Sendable {
     }
     let image = await runner.run(command.imageIdentity(spec.image), timeoutSeconds: 30)
     let identity = image.flatMap { $0.succeeded ? ImageIdentity(inspect: $0.lastLine) : nil }
-    if engine.backend == .cuda, let tooOld = await cudaTooOld(spec.image, present: identity != nil, engine, command, runner) {
+    if engine.backend == .cuda,
+      let tooOld = await cudaTooOld(spec.image, present: identity != nil, engine, command, runner)
+    {
       report.reason = tooOld
       return
     }
@@ -196,7 +198,8 @@ public struct EngineInspector: Sendable {
     let renderNodes = ((try? FileManager.default.contentsOfDirectory(atPath: "\(devRoot)/dri")) ?? [])
       .filter { $0.hasPrefix("renderD") }
     guard !gpus.isEmpty || !renderNodes.isEmpty else { return nil }
-    let seen = gpus.first.map { "llama-server also lists \($0)" } ?? "this host has \(devRoot)/dri/\(renderNodes.sorted()[0])"
+    let seen =
+      gpus.first.map { "llama-server also lists \($0)" } ?? "this host has \(devRoot)/dri/\(renderNodes.sorted()[0])"
     return "warning: Vulkan device 0 is llvmpipe, the CPU, while \(seen): its figures measure the CPU; "
       + "select the GPU with gpus: [N] in the engine file (GGML_VK_VISIBLE_DEVICES), or check the Vulkan driver (mesa-vulkan-drivers)"
   }

@@ -57,7 +57,8 @@ public final class TelemetryRecorder: Sendable {
 
   public init(
     samplers: [any DeviceSampler], processSampler: ProcessSampler = ProcessSampler(),
-    processGPU: [any ProcessGPUSampler] = [], rateHz: Double = 10, batchSize: Int = 50, flushIntervalSeconds: Double = 1,
+    processGPU: [any ProcessGPUSampler] = [], rateHz: Double = 10, batchSize: Int = 50,
+    flushIntervalSeconds: Double = 1,
     sink: @escaping @Sendable ([TelemetryPoint]) -> Void = { _ in }
   ) {
     self.samplers = samplers
