@@ -198,3 +198,19 @@ struct ContainerCommandTests {
     #expect(HostGroups.read(etcRoot: root) == ["root": 0, "video": 44, "render": 105])
   }
 }
+
+@Suite("Engine variables the container runtime itself reads")
+struct RuntimeEnvironmentTests {
+  @Test("HOME, XDG_… and CONTAINERS_… go as NAME=VALUE and never into podman's own environment")
+  func runtimeVariablesStayOutOfTheRuntime() {
+    let engine = EngineSpec.container(
+      name: "e", backend: .cpu, image: "img",
+      env: ["HOME": "/tmp/elsewhere", "XDG_RUNTIME_DIR": "/tmp/run", "HF_TOKEN": "secret-value"])
+    let command = ContainerCommand(runtime: ContainerRuntime(kind: .podman))
+    #expect(
+      command.environmentByName(engine)
+        == ["--env", "HF_TOKEN", "--env", "HOME=/tmp/elsewhere", "--env", "XDG_RUNTIME_DIR=/tmp/run"])
+    let runner = command.runnerEnvironment(engine, base: ["HOME": "/root", "PATH": "/usr/bin"])
+    #expect(runner == ["HOME": "/root", "PATH": "/usr/bin", "HF_TOKEN": "secret-value"])
+  }
+}

@@ -91,6 +91,18 @@ struct CodeSandboxTests {
     #expect(outcome.kind == .syntaxError, "\(outcome.stderrTail)")
   }
 
+  @Test("a fake bwrap refusal fails the item, not the task; a closed stdout does not break the epilogue")
+  func fakeBubblewrapRefusal() async throws {
+    let scratch = try Scratch()
+    let forged = try await sandbox(scratch).run(
+      SandboxProgram(source: "import sys\nsys.stderr.write('bwrap: cannot do that\\n')\nsys.exit(1)\n"))
+    #expect(!forged.passed)
+    #expect(forged.exit == .exited(1))
+    let closed = try await sandbox(scratch).run(
+      .mbpp(code: "import sys\nsys.stdout.close()\ndef add(a, b):\n    return a + b", tests: Self.addTests))
+    #expect(closed.kind == .passed, "\(closed.stderrTail)")
+  }
+
   @Test("another exception is a crash named by its class")
   func otherException() async throws {
     let scratch = try Scratch()

@@ -47,6 +47,8 @@ struct strata_sandbox_result {
   pid_t pid;        /* the reaper, leader of the process group; 0 on failure */
   int stage;        /* enum strata_sandbox_stage; NONE on success */
   int error;        /* errno of the failed step */
+  int lifeline_fd;  /* write end of the reaper's lifeline: close it once the reaper is reaped
+                       (its end of file, strata gone, makes the reaper kill the group); -1 on failure */
 };
 
 /// Forks a child that makes its own process group, resets signals, applies the

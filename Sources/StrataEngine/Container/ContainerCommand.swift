@@ -164,14 +164,29 @@ public struct ContainerCommand: Sendable {
   /// value from its own environment, which ``ContainerCommand/runnerEnvironment``
   /// sets. So a token in `env:` never appears in an argument list — not in `ps`,
   /// not in the stored server arguments, not in an error message that quotes them.
+  ///
+  /// Variables the runtime itself reads (``readByRuntime(_:)``: `HOME`, `PATH`, `XDG_…`,
+  /// `CONTAINERS_…`, …) would change where podman keeps its storage or which
+  /// configuration it loads if they were set in its environment; those go as
+  /// `--env NAME=VALUE` instead and never into the runtime's environment.
   func environmentByName(_ engine: EngineSpec) -> [String] {
-    environment(engine).keys.sorted().flatMap { ["--env", $0] }
+    environment(engine).sorted { $0.key < $1.key }.flatMap { name, value in
+      Self.readByRuntime(name) ? ["--env", "\(name)=\(value)"] : ["--env", name]
+    }
   }
 
   /// The environment to run the runtime with: the caller's, plus the server's
-  /// variables, whose values `--env NAME` passes on.
+  /// variables, whose values `--env NAME` passes on (not those the runtime reads itself).
   public func runnerEnvironment(_ engine: EngineSpec, base: [String: String]) -> [String: String] {
-    base.merging(environment(engine)) { _, server in server }
+    base.merging(environment(engine).filter { !Self.readByRuntime($0.key) }) { _, server in server }
+  }
+
+  /// Whether podman or docker reads `name` from its own environment: home, search path,
+  /// temporary directory, the XDG directories, their configuration variables, the loader.
+  static func readByRuntime(_ name: String) -> Bool {
+    let exact: Set<String> = ["HOME", "PATH", "TMPDIR", "USER", "LOGNAME", "SHELL", "REGISTRY_AUTH_FILE"]
+    let prefixes = ["XDG_", "CONTAINERS_", "CONTAINER_", "DOCKER_", "PODMAN_", "BUILDAH_", "STORAGE_", "LD_"]
+    return exact.contains(name) || prefixes.contains { name.hasPrefix($0) }
   }
 
   /// A `--mount` value binding one host file read-only. Fields are quoted the CSV

@@ -95,6 +95,16 @@ public struct CodeSandbox: Sendable {
   /// Throws only when the program could not be run at all; cancelling the task
   /// kills the program and throws ``SandboxError/cancelled``.
   public func run(_ program: SandboxProgram) async throws(SandboxError) -> SandboxOutcome {
+    try await run(program, confirmingBubblewrapFailures: true)
+  }
+
+  /// What looks like bubblewrap's own refusal (status 1, no stdout, one `bwrap: …` line)
+  /// can also be a program that wrote that line and exited 1. Only when a trivial program
+  /// fails the same way is it bubblewrap's; otherwise it is the program's failure, scored as
+  /// such, and the task goes on.
+  private func run(
+    _ program: SandboxProgram, confirmingBubblewrapFailures confirm: Bool
+  ) async throws(SandboxError) -> SandboxOutcome {
     if Task.isCancelled { throw .cancelled }
     let resolved = try resolve()
     let identity = identity
@@ -142,7 +152,9 @@ public struct CodeSandbox: Sendable {
     let stdoutTail = Self.tail(of: workspace.stdoutPath, bytes: limits.outputTailBytes)
     let stderrTail = Self.tail(of: workspace.stderrPath, bytes: limits.outputTailBytes)
     if let message = Self.bubblewrapFailure(exit: ending.exit, stdout: stdoutTail, stderr: stderrTail) {
-      throw .bubblewrapFailed(message: message)
+      guard confirm else { throw .bubblewrapFailed(message: message) }
+      // Throws .bubblewrapFailed itself when bubblewrap cannot run even that.
+      _ = try await run(SandboxProgram(source: "pass\n"), confirmingBubblewrapFailures: false)
     }
     let kind = SandboxOutcomeClassifier.classify(
       exit: ending.exit, stoppedAtWallLimit: stoppedAtWallLimit, cpuSeconds: ending.cpuSeconds,

@@ -16,8 +16,23 @@ import CStrataSys
 /// for its init, which the reaper (a subreaper) then waits for, so the reaper's
 /// rusage holds the program's. Killing the group kills bubblewrap, which ends the
 /// PID namespace inside (`--die-with-parent`) and every process the program started.
-struct SandboxProcess {
+///
+/// The reaper also holds the read end of a lifeline pipe whose write end only this
+/// object holds: if strata ends any way at all (SIGKILL, a crash, a second Ctrl-C)
+/// the reaper sees end of file and kills its group, so no program outlives strata.
+/// Once the reaper is reaped its group is empty (as a subreaper it waited for every
+/// descendant), so the group is never signalled after that: its id may be reused.
+final class SandboxProcess {
   let pid: pid_t
+  private let lifeline: Int32
+  private var reaped = false
+
+  private init(pid: pid_t, lifeline: Int32) {
+    self.pid = pid
+    self.lifeline = lifeline
+  }
+
+  deinit { if lifeline >= 0 { close(lifeline) } }
 
   /// How the child ended and what it used.
   struct Ending {
@@ -64,7 +79,7 @@ struct SandboxProcess {
       }
     }
     guard status == 0 else { throw SandboxError.spawn(stage: result.stage, errno: result.error) }
-    return SandboxProcess(pid: result.pid)
+    return SandboxProcess(pid: result.pid, lifeline: result.lifeline_fd)
   }
 
   /// The ending once the child has exited (and is reaped), else nil.
@@ -80,7 +95,9 @@ struct SandboxProcess {
   /// SIGKILL to bubblewrap's process group. Inside, the program runs in a new
   /// session (`--new-session`), out of this group, but bubblewrap's death ends the
   /// PID namespace and so every process in it.
-  func killGroup() { kill(-pid, SIGKILL) }
+  func killGroup() {
+    if !reaped { kill(-pid, SIGKILL) }
+  }
 
   private func reap(options: Int32) -> Ending? {
     var status: Int32 = 0
@@ -88,12 +105,16 @@ struct SandboxProcess {
     while true {
       let reaped = wait4(pid, &status, options, &usage)
       if reaped == pid {
+        self.reaped = true
         let cpu = Self.seconds(usage.ru_utime) + Self.seconds(usage.ru_stime)
         return Ending(exit: SandboxExit(bubblewrapWaitStatus: status), cpuSeconds: cpu)
       }
       if reaped == -1 && errno == EINTR { continue }
       // ECHILD: someone else reaped it; nothing more can be learned.
-      if reaped == -1 { return Ending(exit: .signalled(SIGKILL), cpuSeconds: 0) }
+      if reaped == -1 {
+        self.reaped = true
+        return Ending(exit: .signalled(SIGKILL), cpuSeconds: 0)
+      }
       return nil
     }
   }

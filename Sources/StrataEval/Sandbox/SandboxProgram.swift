@@ -57,7 +57,10 @@ public struct SandboxCompletionMarker: Sendable, Hashable {
 
 
     import os as _strata_os, sys as _strata_sys
-    _strata_sys.stdout.flush()
+    try:
+        _strata_sys.stdout.flush()
+    except Exception:
+        pass
     _strata_os.write(1, b"\\n\(line)\\n")
 
     """

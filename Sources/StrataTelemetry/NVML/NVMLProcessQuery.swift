@@ -45,10 +45,15 @@ enum NVMLProcessQuery {
     if status == NVMLReturn.success.rawValue { return [] }
     for _ in 0..<attempts {
       guard status == NVMLReturn.insufficientSize.rawValue else { return [] }
-      var buffer = [Info](repeating: Info(), count: Int(count + headroom))
-      count = UInt32(buffer.count)
+      let requested = Int(count + headroom)
+      // Room for 32-byte entries whatever `Info` is: should a driver write R535's larger
+      // entries into a buffer laid out for 24-byte ones (a misdetected layout), it reads
+      // garbage but writes nothing past the buffer.
+      let slack = requested * MemoryLayout<NVMLProcessInfoR535>.stride / MemoryLayout<Info>.stride + 1
+      var buffer = [Info](repeating: Info(), count: max(requested, slack))
+      count = UInt32(requested)
       status = buffer.withUnsafeMutableBufferPointer { call(&count, $0.baseAddress) }
-      if status == NVMLReturn.success.rawValue { return Array(buffer.prefix(Int(min(count, UInt32(buffer.count))))) }
+      if status == NVMLReturn.success.rawValue { return Array(buffer.prefix(Int(min(count, UInt32(requested))))) }
     }
     return []
   }
