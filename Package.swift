@@ -66,7 +66,9 @@ let package = Package(
     .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
     .testTarget(name: "StrataClientTests", dependencies: ["StrataClient", "StrataTestSupport"]),
     // Fixtures are read from beside the tests (#filePath), not copied into the bundle.
-    .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataConfig", "StrataTestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig", "StrataTestSupport"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
     .testTarget(name: "StrataRunTests", dependencies: ["StrataRun", "StrataStore", "StrataTelemetry"]),
