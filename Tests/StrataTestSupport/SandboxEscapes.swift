@@ -63,6 +63,10 @@ public final class SandboxBait: @unchecked Sendable {
     sleeper = Process()
     sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
     sleeper.arguments = ["300"]
+    // Not the test's stdout: an orphaned sleeper holding it keeps `swift test` waiting.
+    sleeper.standardInput = FileHandle.nullDevice
+    sleeper.standardOutput = FileHandle.nullDevice
+    sleeper.standardError = FileHandle.nullDevice
     try sleeper.run()
   }
 
