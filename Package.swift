@@ -63,7 +63,8 @@ let package = Package(
     .testTarget(name: "StrataMatrixTests", dependencies: ["StrataMatrix", "StrataConfig"]),
     // Shared by the test targets that start llama-server (a plain target: test
     // targets cannot depend on each other).
-    .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
+    .target(
+      name: "StrataTestSupport", dependencies: ["StrataConfig", "StrataClient"], path: "Tests/StrataTestSupport"),
     .testTarget(name: "StrataClientTests", dependencies: ["StrataClient", "StrataTestSupport"]),
     // Fixtures are read from beside the tests (#filePath), not copied into the bundle.
     .testTarget(
@@ -71,7 +72,12 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig", "StrataTestSupport"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
-    .testTarget(name: "StrataRunTests", dependencies: ["StrataRun", "StrataStore", "StrataTelemetry"]),
+    .testTarget(
+      name: "StrataRunTests",
+      dependencies: [
+        "StrataRun", "StrataStore", "StrataTelemetry", "StrataConfig", "StrataMatrix", "StrataEngine", "StrataClient",
+        "StrataTestSupport",
+      ]),
     .testTarget(
       name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"], exclude: ["Snapshots"]),
     .testTarget(

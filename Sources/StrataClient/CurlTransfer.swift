@@ -9,6 +9,8 @@ struct TransferRequest: Sendable {
   var headers: [String: String]
   var timeoutSeconds: Double
   var connectTimeoutSeconds: Double
+  /// Longest wait for the next body byte once the request is sent; 0 for none.
+  var stallSeconds: Double = 0
 }
 
 /// What a finished transfer hands back to the awaiting task.
@@ -46,6 +48,9 @@ final class TransferState: @unchecked Sendable {
   var parser = SSEParser()
   var status: Int?
   var lastDataNanos: UInt64 = 0
+  /// Set on the transfer thread by the progress callback when no byte came within the stall limit.
+  var stallNanos: UInt64 = 0
+  var stalled = false
 
   /// Non-2xx SSE bodies are kept for the error message only; cap their size.
   static let errorBodyLimit = 64 * 1024
@@ -119,7 +124,15 @@ private func curlProgress(
   _ userdata: UnsafeMutableRawPointer?, _: curl_off_t, _: curl_off_t, _: curl_off_t, _: curl_off_t
 ) -> Int32 {
   guard let userdata else { return 0 }
-  return Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue().isCancelled ? 1 : 0
+  let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+  if state.isCancelled { return 1 }
+  // libcurl calls this about once a second even while nothing arrives, so a hung
+  // server (SIGSTOP, a wedged GPU) is noticed within a second of the limit.
+  if state.stallNanos > 0, MonotonicClock.nanoseconds() &- state.lastDataNanos > state.stallNanos {
+    state.stalled = true
+    return 1
+  }
+  return 0
 }
 
 /// Runs one transfer to completion on the calling (dedicated) thread.
@@ -183,6 +196,10 @@ func performTransfer(_ request: TransferRequest, state: TransferState) -> Result
   defer { state.setMulti(nil) }  // runs before the handle cleanups above
 
   let start = MonotonicClock.nanoseconds()
+  state.lastDataNanos = start
+  if request.stallSeconds > 0, request.stallSeconds.isFinite {
+    state.stallNanos = UInt64(min(request.stallSeconds, 1e9) * 1e9)
+  }
   var running: Int32 = 1
   while !state.isCancelled {
     let code = curl_multi_perform(multi, &running)
@@ -207,6 +224,8 @@ func performTransfer(_ request: TransferRequest, state: TransferState) -> Result
     break
   case CURLE_OPERATION_TIMEDOUT:
     return .failure(.timedOut(url: url, seconds: Double(finished &- start) / 1e9))
+  case CURLE_ABORTED_BY_CALLBACK where state.stalled:
+    return .failure(.stalled(url: url, seconds: request.stallSeconds))
   case CURLE_ABORTED_BY_CALLBACK:
     return .failure(.cancelled(url: url))
   default:

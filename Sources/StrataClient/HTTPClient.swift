@@ -14,6 +14,9 @@ public struct HTTPClient: Sendable {
   public var timeoutSeconds: Double
   /// Limit on establishing the TCP connection, in seconds (CURLOPT_CONNECTTIMEOUT_MS).
   public var connectTimeoutSeconds: Double
+  /// Longest silence, in seconds, between sending the request and a body byte, or between
+  /// two body bytes; 0 for none. A stream that goes quiet longer fails `.stalled`.
+  public var stallSeconds: Double = 0
 
   /// Swift runs a static `let` initialiser exactly once, thread-safely.
   private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -72,7 +75,7 @@ public struct HTTPClient: Sendable {
     }
     return TransferRequest(
       url: url, postBody: body, headers: all, timeoutSeconds: timeoutSeconds,
-      connectTimeoutSeconds: connectTimeoutSeconds)
+      connectTimeoutSeconds: connectTimeoutSeconds, stallSeconds: stallSeconds)
   }
 
   private func run(_ request: TransferRequest, mode: TransferState.Mode) async throws(HTTPClientError)

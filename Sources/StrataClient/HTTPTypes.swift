@@ -33,6 +33,8 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible {
   case timedOut(url: String, seconds: Double)
   /// The answer arrived but could not be decoded as expected.
   case decoding(url: String, message: String)
+  /// No byte arrived for `seconds` mid-answer: the server stopped answering.
+  case stalled(url: String, seconds: Double)
 
   /// A one-line, human-readable explanation that says what to check.
   public var description: String {
@@ -48,6 +50,9 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible {
       return "request to \(url) timed out after \(String(format: "%.2f", seconds)) s"
     case .decoding(let url, let message):
       return "could not decode the answer from \(url): \(message)"
+    case .stalled(let url, let seconds):
+      return "\(url) sent nothing for \(String(format: "%.0f", seconds)) s mid-answer: the server stopped answering "
+        + "(hung, stopped or swapping); raise --stall-timeout if this backend is that slow"
     }
   }
 

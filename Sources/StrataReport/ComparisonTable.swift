@@ -44,12 +44,21 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
 
 /// Builds comparison rows from a run in the store.
 public enum ComparisonBuilder {
+  /// The status column: a failed or skipped cell shows its kind ("failed: timeout"),
+  /// so the morning's table says why without the failures list.
+  static func status(_ cell: CellRecord) -> String {
+    guard cell.status == .failed || cell.status == .skipped, let kind = cell.failureKind, kind != .excluded else {
+      return cell.status.rawValue
+    }
+    return "\(cell.status.rawValue): \(kind.rawValue)"
+  }
+
   /// One row per cell the matrix planned; cells it left out (`skipped`) only
   /// with `includeSkipped`.
   public static func rows(
     store: ResultStore, runId: String, includeSkipped: Bool = false
   ) throws(StoreError) -> [ComparisonRow] {
-    let cells = try store.cells(runId: runId).filter { includeSkipped || $0.status != "skipped" }
+    let cells = try store.cells(runId: runId).filter { includeSkipped || $0.status != .skipped }
     let servers = Dictionary(
       uniqueKeysWithValues: try store.servers(runId: runId).compactMap { s in s.id.map { ($0, s) } })
     let perf = Dictionary(grouping: try store.perfRepetitions(runId: runId), by: \.cellHash)
@@ -65,7 +74,7 @@ public enum ComparisonBuilder {
       let answers = all.filter { $0.task == first?.0 && $0.method == first?.1 }
       return ComparisonRow(
         cell: cell.hash, engine: cell.engine, model: cell.model, quant: cell.quant,
-        axes: otherAxes(cell.assignmentJSON), status: cell.status, failure: cell.failure,
+        axes: otherAxes(cell.assignmentJSON), status: Self.status(cell), failure: cell.failure,
         scenario: scenario,
         loadSeconds: cell.serverId.flatMap { servers[$0]?.loadSeconds },
         ttftMs: Summary(primary.map(\.ttftMs)),

@@ -31,7 +31,7 @@ public enum QualityBuilder {
   public static func rows(
     store: ResultStore, runId: String, byCategory: Bool = false
   ) throws(StoreError) -> [QualityRow] {
-    let cells = try store.cells(runId: runId).filter { $0.status != "skipped" }
+    let cells = try store.cells(runId: runId).filter { $0.status != .skipped }
     let order = Dictionary(uniqueKeysWithValues: cells.enumerated().map { ($1.hash, $0) })
     let labels = Dictionary(
       uniqueKeysWithValues: cells.map { cell in

@@ -16,7 +16,7 @@ public struct ReliabilityRow: Sendable, Hashable, Codable {
 
 public enum ReliabilityBuilder {
   public static func rows(store: ResultStore, runId: String) throws(StoreError) -> [ReliabilityRow] {
-    let cells = try store.cells(runId: runId).filter { $0.status != "skipped" }
+    let cells = try store.cells(runId: runId).filter { $0.status != .skipped }
     let results = Dictionary(grouping: try store.taskResults(runId: runId), by: \.cellHash)
     var rows: [ReliabilityRow] = []
     for cell in cells {

@@ -104,7 +104,7 @@ public enum ReportRenderer {
     }
     var lines = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
     lines += body.map(line)
-    let failures = rows.filter { $0.status == "failed" }.map { row in
+    let failures = rows.filter { $0.status.hasPrefix("failed") }.map { row in
       "  \(row.engine) \(row.model) \(row.quant) \(row.axes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")): \(row.failure ?? "unknown")"
     }
     if !failures.isEmpty { lines += ["", "failures:"] + failures }

@@ -1,19 +1,17 @@
 import Foundation
 import StrataConfig
 import StrataEngine
+import StrataStore
 import StrataTelemetry
 
 /// Everything a sweep touches on the host, in one value, so tests can swap it.
 public struct RunContext: Sendable {
-  public var environment: [String: String]
-  public var procRoot: String
-  public var etcRoot: String
+  /// Roots, environment, directories and clocks, built once by the executable.
+  public var host: HostContext
   /// Where each server's log file goes.
   public var logDirectory: String
   public var registry: ProcessRegistry
   public var progress: @Sendable (ProgressEvent) -> Void
-  /// Seconds since 1970, for timestamps stored in the database.
-  public var wallClock: @Sendable () -> Double
   public var healthTimeoutSeconds: Double
   /// Device samplers that work on this host (unavailable ones are left out before the run).
   public var deviceSamplers: [any DeviceSampler]
@@ -29,23 +27,23 @@ public struct RunContext: Sendable {
   public var itemLimit: Int? = nil
   /// How often the samples of a running server are written to the store.
   public var telemetryFlushSeconds: Double
+  /// How long a request may go without a byte before its server is called hung.
+  public var stall = StallBound()
+  /// What starts the servers; nil for the supervisor (real processes and containers).
+  public var serverHost: (any ServerHost)? = nil
 
   public init(
-    environment: [String: String], procRoot: String = "/proc", etcRoot: String = "/etc",
-    logDirectory: String, registry: ProcessRegistry, progress: @escaping @Sendable (ProgressEvent) -> Void,
-    wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-    healthTimeoutSeconds: Double = 300, deviceSamplers: [any DeviceSampler] = [],
-    samplerStatuses: [SamplerStatus] = [], drmDevices: @escaping @Sendable () -> [DRMDevice] = DRMDevices.enumerate,
-    telemetryRateHz: Double = 10, telemetryFlushSeconds: Double = 1, leases: LeaseBook? = nil
+    host: HostContext, logDirectory: String, registry: ProcessRegistry,
+    progress: @escaping @Sendable (ProgressEvent) -> Void, healthTimeoutSeconds: Double = 300,
+    deviceSamplers: [any DeviceSampler] = [], samplerStatuses: [SamplerStatus] = [],
+    drmDevices: @escaping @Sendable () -> [DRMDevice] = DRMDevices.enumerate, telemetryRateHz: Double = 10,
+    telemetryFlushSeconds: Double = 1, leases: LeaseBook? = nil
   ) {
+    self.host = host
     self.leases = leases
-    self.environment = environment
-    self.procRoot = procRoot
-    self.etcRoot = etcRoot
     self.logDirectory = logDirectory
     self.registry = registry
     self.progress = progress
-    self.wallClock = wallClock
     self.healthTimeoutSeconds = healthTimeoutSeconds
     self.deviceSamplers = deviceSamplers
     self.samplerStatuses = samplerStatuses
@@ -53,6 +51,10 @@ public struct RunContext: Sendable {
     self.telemetryRateHz = telemetryRateHz
     self.telemetryFlushSeconds = telemetryFlushSeconds
   }
+
+  public var environment: [String: String] { host.environment }
+  /// Seconds since 1970, for timestamps stored in the database.
+  public func wallClock() -> Double { host.clock.wall() }
 }
 
 /// What the sweep reports while it works; the CLI turns it into a progress line.
@@ -60,15 +62,19 @@ public enum ProgressEvent: Sendable {
   case runStarted(runId: String, cells: Int, groups: Int)
   case serverStarting(group: Int, of: Int, label: String)
   case serverReady(loadSeconds: Double)
-  case cellStarted(index: Int, of: Int, label: String)
+  case cellStarted(index: Int, of: Int, label: String, etaSeconds: Double?)
   case perfRepetition(scenario: String, repetition: Int, of: Int, decodeTPS: Double)
   case taskItem(task: String, index: Int, of: Int, correct: Bool)
-  case cellFinished(index: Int, status: String, detail: String?)
+  case cellFinished(index: Int, status: CellStatus, detail: String?)
   /// A sampler failed mid-run: recorded, and the run goes on.
   case telemetryProblem(String)
   /// Something the operator should know that does not stop the run.
   case warning(String)
   case runFinished(runId: String, done: Int, failed: Int, skipped: Int)
+  /// A resumed run: what is kept from before and what is left.
+  case runResumed(runId: String, kept: Int, left: Int)
+  /// The budget stops the run before a cell whose estimate does not fit.
+  case budgetExhausted(left: Int, message: String)
 }
 
 extension Project {

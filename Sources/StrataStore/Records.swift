@@ -6,7 +6,7 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, PersistableRecord, 
   public var id: String
   public var startedAt: Double
   public var finishedAt: Double?
-  public var status: String
+  public var status: RunStatus
   public var strataVersion: String
   public var matrixPath: String
   public var matrixHash: String
@@ -14,11 +14,16 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, PersistableRecord, 
   public var hostJSON: String
   /// Engine name → {binary, version}: the llama.cpp build of each engine, as JSON.
   public var enginesJSON: String
+  /// Why the run stopped before its last cell (a budget, a stop signal), with how to continue.
+  public var stopReason: String? = nil
+  /// The strata command line that started the run (secrets redacted), for lock messages and reports.
+  public var commandLine: String? = nil
 
   public init(
-    id: String, startedAt: Double, finishedAt: Double? = nil, status: String, strataVersion: String,
-    matrixPath: String, matrixHash: String, hostJSON: String, enginesJSON: String
+    id: String, startedAt: Double, finishedAt: Double? = nil, status: RunStatus, strataVersion: String,
+    matrixPath: String, matrixHash: String, hostJSON: String, enginesJSON: String, commandLine: String? = nil
   ) {
+    self.commandLine = commandLine
     self.id = id
     self.startedAt = startedAt
     self.finishedAt = finishedAt
@@ -44,18 +49,22 @@ public struct CellRecord: Codable, Sendable, FetchableRecord, PersistableRecord,
   public var assignmentJSON: String
   /// Flags and sampling values that vary, e.g. "flash_attn=on threads=2".
   public var variant: String
-  /// planned | running | done | failed | skipped
-  public var status: String
+  public var status: CellStatus
   public var failure: String?
   public var serverId: Int64?
   public var startedAt: Double?
   public var finishedAt: Double?
+  /// Why it failed or was skipped; nil for a planned, running or done cell.
+  public var failureKind: FailureKind? = nil
+  /// The last lines of the server's log when the cell failed, secrets scrubbed.
+  public var logTail: String? = nil
 
   public init(
     runId: String, hash: String, loadGroup: String, engine: String, model: String, quant: String,
-    assignmentJSON: String, variant: String, status: String, failure: String? = nil,
-    serverId: Int64? = nil, startedAt: Double? = nil, finishedAt: Double? = nil
+    assignmentJSON: String, variant: String, status: CellStatus, failure: String? = nil,
+    serverId: Int64? = nil, startedAt: Double? = nil, finishedAt: Double? = nil, failureKind: FailureKind? = nil
   ) {
+    self.failureKind = failureKind
     self.runId = runId
     self.hash = hash
     self.loadGroup = loadGroup
@@ -326,4 +335,58 @@ public struct RunInventory: Sendable, Equatable {
     self.hostJSON = hostJSON
     self.samplers = samplers
   }
+}
+
+/// The keys of what one cell has stored, so a resumed cell skips them.
+public struct StoredCellProgress: Sendable, Equatable {
+  public struct Repetition: Hashable, Sendable {
+    public var scenario: String
+    public var repetition: Int
+    public init(scenario: String, repetition: Int) {
+      self.scenario = scenario
+      self.repetition = repetition
+    }
+  }
+  public struct Answer: Hashable, Sendable {
+    public var task: String
+    public var method: String
+    public var itemId: String
+    public init(task: String, method: String, itemId: String) {
+      self.task = task
+      self.method = method
+      self.itemId = itemId
+    }
+  }
+  public struct Method: Hashable, Sendable {
+    public var task: String
+    public var method: String
+    public init(task: String, method: String) {
+      self.task = task
+      self.method = method
+    }
+  }
+  public var repetitions: Set<Repetition>
+  public var answers: Set<Answer>
+  /// (task, method) pairs whose timing row exists: every item of them was answered.
+  public var finishedMethods: Set<Method>
+
+  public init(repetitions: Set<Repetition> = [], answers: Set<Answer> = [], finishedMethods: Set<Method> = []) {
+    self.repetitions = repetitions
+    self.answers = answers
+    self.finishedMethods = finishedMethods
+  }
+
+  public static let none = StoredCellProgress()
+}
+
+/// How long one finished run and its parts took (see ``ResultStore/timingHistory()``).
+public struct RunTiming: Sendable {
+  public var runId: String
+  public var hostJSON: String
+  public var startedAt: Double
+  public var finishedAt: Double
+  /// (cell hash, seconds from the cell's start to its end) of each done cell.
+  public var cellSeconds: [(String, Double)]
+  /// (load group, seconds to load) of each server that loaded.
+  public var loads: [(String, Double)]
 }

@@ -62,10 +62,22 @@ public final class ResultStore: Sendable {
     }
   }
 
-  public func finishRun(id: String, status: String, at time: Double) throws(StoreError) {
+  public func finishRun(id: String, status: RunStatus, at time: Double, stopReason: String? = nil)
+    throws(StoreError)
+  {
     try write("finish run") {
       try $0.execute(
-        sql: "UPDATE run SET status = ?, finishedAt = ? WHERE id = ?", arguments: [status, time, id])
+        sql: "UPDATE run SET status = ?, finishedAt = ?, stopReason = ? WHERE id = ?",
+        arguments: [status, time, stopReason, id])
+    }
+  }
+
+  /// A stored run continues: it is running again, with the command line that resumed it.
+  public func reopenRun(id: String, commandLine: String?) throws(StoreError) {
+    try write("reopen run") {
+      try $0.execute(
+        sql: "UPDATE run SET status = 'running', finishedAt = NULL, stopReason = NULL, commandLine = ? WHERE id = ?",
+        arguments: [commandLine, id])
     }
   }
 
@@ -75,7 +87,10 @@ public final class ResultStore: Sendable {
     try write("interrupt run") { db in
       try db.execute(
         sql:
-          "UPDATE cell SET status = 'failed', failure = 'interrupted', finishedAt = ? WHERE runId = ? AND status = 'running'",
+          """
+          UPDATE cell SET status = 'failed', failure = 'interrupted', failureKind = 'interrupted', finishedAt = ?
+          WHERE runId = ? AND status = 'running'
+          """,
         arguments: [time, id])
       try db.execute(
         sql: "UPDATE run SET status = 'interrupted', finishedAt = ? WHERE id = ? AND status = 'running'",
@@ -89,19 +104,82 @@ public final class ResultStore: Sendable {
     }
   }
 
+  /// Adds the cells a run does not have yet (a resumed run whose plan gained skipped cells).
+  public func insertMissing(_ cells: [CellRecord]) throws(StoreError) {
+    try write("insert cells") { db in
+      for cell in cells { try cell.insert(db, onConflict: .ignore) }
+    }
+  }
+
+  /// Sets a cell's status. A failure's kind and log tail are cleared unless given, so a
+  /// cell that is retried and succeeds carries no stale reason.
   public func updateCell(
-    runId: String, hash: String, status: String, failure: String? = nil, serverId: Int64? = nil,
-    startedAt: Double? = nil, finishedAt: Double? = nil
+    runId: String, hash: String, status: CellStatus, failure: String? = nil, kind: FailureKind? = nil,
+    logTail: String? = nil, serverId: Int64? = nil, startedAt: Double? = nil, finishedAt: Double? = nil
   ) throws(StoreError) {
     try write("update cell") {
       try $0.execute(
         sql: """
-          UPDATE cell SET status = ?, failure = ?, serverId = COALESCE(?, serverId),
+          UPDATE cell SET status = ?, failure = ?, failureKind = ?, logTail = ?, serverId = COALESCE(?, serverId),
             startedAt = COALESCE(?, startedAt), finishedAt = COALESCE(?, finishedAt)
           WHERE runId = ? AND hash = ?
           """,
-        arguments: [status, failure, serverId, startedAt, finishedAt, runId, hash])
+        arguments: [status, failure, kind, logTail, serverId, startedAt, finishedAt, runId, hash])
     }
+  }
+
+  /// What a cell already has stored: the resume of an interrupted cell asks only for the rest.
+  public func storedProgress(runId: String, cellHash: String) throws(StoreError) -> StoredCellProgress {
+    try read("read a cell's stored results") { db in
+      let arguments: StatementArguments = [runId, cellHash]
+      let repetitions = try Row.fetchAll(
+        db, sql: "SELECT scenario, repetition FROM perf_repetition WHERE runId = ? AND cellHash = ?",
+        arguments: arguments)
+      let answers = try Row.fetchAll(
+        db, sql: "SELECT task, method, itemId FROM task_result WHERE runId = ? AND cellHash = ?", arguments: arguments)
+      let timings = try Row.fetchAll(
+        db, sql: "SELECT task, method FROM task_run WHERE runId = ? AND cellHash = ?", arguments: arguments)
+      return StoredCellProgress(
+        repetitions: Set(repetitions.map { .init(scenario: $0["scenario"], repetition: $0["repetition"]) }),
+        answers: Set(answers.map { .init(task: $0["task"], method: $0["method"], itemId: $0["itemId"]) }),
+        finishedMethods: Set(timings.map { .init(task: $0["task"], method: $0["method"]) }))
+    }
+  }
+
+  /// The newest run of a matrix file that is not done, if any: what `--resume` continues.
+  public func newestUnfinishedRun(matrixPath: String) throws(StoreError) -> RunRecord? {
+    try read("find an unfinished run") {
+      try RunRecord.filter(Column("matrixPath") == matrixPath && Column("status") != RunStatus.done.rawValue)
+        .order(Column("startedAt").desc).fetchOne($0)
+    }
+  }
+
+  /// How long earlier work took, for estimates: every finished run with its done cells'
+  /// durations and its loaded servers' load times.
+  public func timingHistory() throws(StoreError) -> [RunTiming] {
+    try read("read timing history") { db in
+      let runs = try RunRecord.filter(Column("finishedAt") != nil).order(Column("startedAt")).fetchAll(db)
+      return try runs.map { run in
+        let cells = try Row.fetchAll(
+          db,
+          sql: """
+            SELECT hash, finishedAt - startedAt AS seconds FROM cell
+            WHERE runId = ? AND status = 'done' AND startedAt IS NOT NULL AND finishedAt IS NOT NULL
+            """, arguments: [run.id])
+        let servers = try Row.fetchAll(
+          db, sql: "SELECT loadGroup, loadSeconds FROM server WHERE runId = ? AND loadFailure IS NULL",
+          arguments: [run.id])
+        return RunTiming(
+          runId: run.id, hostJSON: run.hostJSON, startedAt: run.startedAt, finishedAt: run.finishedAt ?? run.startedAt,
+          cellSeconds: cells.map { ($0["hash"], $0["seconds"]) },
+          loads: servers.map { ($0["loadGroup"], $0["loadSeconds"]) })
+      }
+    }
+  }
+
+  /// `PRAGMA integrity_check`'s answer: "ok" for a sound file.
+  public func integrityCheck() throws(StoreError) -> String {
+    try read("check integrity") { try String.fetchAll($0, sql: "PRAGMA integrity_check").joined(separator: "\n") }
   }
 
   /// Inserts the server and returns its id.

@@ -172,6 +172,21 @@ enum Schema {
     migrator.registerMigration("v5: servers that failed to load, with the reason") { db in
       try db.alter(table: "server") { t in t.add(column: "loadFailure", .text) }
     }
+    // Resume and the morning's table need to know why a cell failed, not only that it did,
+    // and how a run ended; the server log's last lines stay with the cell that failed.
+    migrator.registerMigration("v6: failure kinds, log tails, how a run stopped") { db in
+      try db.alter(table: "cell") { t in
+        t.add(column: "failureKind", .text)
+        t.add(column: "logTail", .text)
+      }
+      try db.alter(table: "run") { t in
+        t.add(column: "stopReason", .text)
+        t.add(column: "commandLine", .text)
+      }
+      try db.execute(sql: "UPDATE cell SET failureKind = 'interrupted' WHERE failure = 'interrupted'")
+      try db.execute(sql: "UPDATE cell SET failureKind = 'error' WHERE status = 'failed' AND failureKind IS NULL")
+      try db.execute(sql: "UPDATE cell SET failureKind = 'excluded' WHERE status = 'skipped'")
+    }
     return migrator
   }
 }

@@ -6,6 +6,12 @@ import ArgumentParser
 struct Strata: AsyncParsableCommand {
   static let version = "0.1.0"
 
+  /// `strata run --resume` takes an optional value, which swift-argument-parser
+  /// options cannot: a bare one is given its default here.
+  static func main() async {
+    await main(RunCommand.expandingBareResume(Array(CommandLine.arguments.dropFirst())))
+  }
+
   static let configuration = CommandConfiguration(
     commandName: "strata",
     abstract: "Sweep llama.cpp servers across engines, quants and flags; compare speed against quality.",

@@ -12,9 +12,26 @@ import Synchronization
 
 /// A line on stderr. Every message may carry outside text (log tails, server
 /// errors, paths), so it is cleaned of terminal controls here, in one place.
+///
+/// Off a terminal (journald, a log file) each line starts with an ISO 8601 timestamp,
+/// so an unattended night reads as a log.
 func printError(_ message: String) {
-  let clean = TerminalText.clean(message)
-  FileHandle.standardError.write(Data((clean.hasSuffix("\n") ? clean : clean + "\n").utf8))
+  var clean = TerminalText.clean(message)
+  if !clean.hasSuffix("\n") { clean += "\n" }
+  if isatty(STDERR_FILENO) != 1 {
+    let stamp = LogStamp.now()
+    clean = clean.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { "\(stamp) \($0)\n" }
+      .joined()
+  }
+  FileHandle.standardError.write(Data(clean.utf8))
+}
+
+enum LogStamp {
+  static func now() -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: Date())
+  }
 }
 
 /// Output on stdout, cleaned of terminal controls like ``printError(_:)``: tables
@@ -39,19 +56,27 @@ final class ProgressLine: Sendable {
       update("loading…")
     case .serverReady(let seconds):
       note("\(state.prefix): ready in \(String(format: "%.2f", seconds)) s")
-    case .cellStarted(let index, let of, let label):
+    case .cellStarted(let index, let of, let label, let eta):
       state.set(prefix: "[cell \(index)/\(of)] \(label)")
-      update("starting")
+      if interactive {
+        update("starting" + (eta.map { ", about \(Duration.words($0)) left after this one" } ?? ""))
+      } else {
+        note("\(state.prefix): started\(eta.map { "; about \(Duration.words($0)) of the run left after it" } ?? "")")
+      }
     case .perfRepetition(let scenario, let repetition, let of, let tps):
       update("\(scenario) repetition \(repetition)/\(of): decode \(String(format: "%.1f", tps)) t/s")
     case .taskItem(let task, let index, let of, _):
       update("\(task) item \(index)/\(of)")
     case .cellFinished(_, let status, let detail):
-      note("\(state.prefix): \(status)\(detail.map { " — \($0)" } ?? "")")
+      note("\(state.prefix): \(status.rawValue)\(detail.map { " — \($0)" } ?? "")")
     case .telemetryProblem(let message):
       note("telemetry: \(message) (recorded; the run goes on)")
     case .warning(let message):
       note("warning: \(message)")
+    case .runResumed(let runId, let kept, let left):
+      note("resuming run \(runId): \(kept) cell(s) kept from before, \(left) to run")
+    case .budgetExhausted(_, let message):
+      note("budget: \(message)")
     case .runFinished:
       break
     }

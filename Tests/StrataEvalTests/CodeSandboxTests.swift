@@ -150,8 +150,9 @@ struct CodeSandboxTests {
           pass
 
       """
-    let outcome = try await preparedSandbox(scratch, wall: 2, cpu: Self.backstopCPUSeconds).run(
-      SandboxProgram(source: source))
+    let outcome = try await ForkTestLock.run {
+      try await preparedSandbox(scratch, wall: 2, cpu: Self.backstopCPUSeconds).run(SandboxProgram(source: source))
+    }
     #expect(outcome.kind == .timeout(.wallClock))
     #expect(outcome.stdoutTail.contains("started"), "stdout: \(outcome.stdoutTail)")
     #expect(SandboxEscape.waitForNoLeftovers(bait) == nil, "a sleeper survived the sandbox")

@@ -21,7 +21,7 @@ struct SandboxEscapeTests {
   @Test("is contained", arguments: SandboxEscape.all)
   func contained(escape: SandboxEscape) async throws {
     let bait = try SandboxBait()
-    let outcome = try await sandbox().run(SandboxProgram(source: escape.program(bait)))
+    let outcome = try await ForkTestLock.run { try await sandbox().run(SandboxProgram(source: escape.program(bait))) }
     #expect(outcome.kind == .passed, "\(outcome.kind): \(outcome.stderrTail)")
     let breach = escape.breach(stdout: outcome.stdoutTail, bait: bait)
     #expect(breach == nil, "\(escape.name): \(breach ?? "")")

@@ -74,9 +74,9 @@ struct InterruptTests {
       #expect(process.terminationStatus == 130)
       for server in servers { #expect(kill(server, 0) == -1, "llama-server \(server) survived") }
       let run = try #require(try store.runs().first)
-      #expect(run.status == "interrupted")
+      #expect(run.status == .interrupted)
       let cells = try store.cells(runId: run.id)
-      #expect(cells.contains { $0.status == "failed" && $0.failure == "interrupted" })
+      #expect(cells.contains { $0.status == .failed && $0.failure == "interrupted" })
       #expect(!(try store.perfRepetitions(runId: run.id)).isEmpty, "repetitions measured before Ctrl-C are kept")
     }
   }
@@ -171,7 +171,7 @@ struct ContainerCrashTests {
       #expect(await Podman.containers(label: "strata.owner=\(owner)").isEmpty, "the container was removed")
       #expect(kill(serverPID, 0) == -1, "llama-server \(serverPID) from the container survived")
       let record = try #require(try store.runs().first)
-      #expect(record.status == "interrupted")
+      #expect(record.status == .interrupted)
     }
   }
 
@@ -287,8 +287,8 @@ struct UnavailableEngineTests {
       let store = try ResultStore(path: "\(dir)/strata.sqlite")
       let run = try #require(try store.runs().first)
       let cells = try store.cells(runId: run.id)
-      #expect(cells.filter { $0.engine == "cpu" }.map(\.status) == ["done"])
-      #expect(cells.filter { $0.engine == "rocm" }.map(\.status) == ["skipped"])
+      #expect(cells.filter { $0.engine == "cpu" }.map(\.status.rawValue) == ["done"])
+      #expect(cells.filter { $0.engine == "rocm" }.map(\.status.rawValue) == ["skipped"])
       #expect(cells.first { $0.engine == "rocm" }?.failure == "engine rocm unavailable: \(reason)")
       #expect(try store.taskResults(runId: run.id).count == 2, "--limit 2 wins over the matrix's limit of 4")
       // The run records every engine's identity, the unavailable one with its reason.

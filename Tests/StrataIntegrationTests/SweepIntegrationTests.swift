@@ -28,7 +28,7 @@ struct SweepIntegrationTests {
       let storedMidLife = Mutex<[Int]>([])
       let statuses = [SamplerStatus(sampler: "amdgpu-sysfs", available: false, reason: "no amdgpu device under /sys")]
       let context = RunContext(
-        environment: ProcessInfo.processInfo.environment, logDirectory: "\(dir)/logs", registry: registry,
+        host: TestHost.live(under: dir), logDirectory: "\(dir)/logs", registry: registry,
         progress: { event in
           guard case .cellFinished = event, let server = try? store.servers(runId: runId).last?.id else { return }
           let count = (try? store.telemetrySamples(serverId: server).count) ?? 0
@@ -46,7 +46,7 @@ struct SweepIntegrationTests {
       #expect(outcome.done == 2 && outcome.failed == 0)
       #expect(registry.live.isEmpty)
       let cells = try store.cells(runId: outcome.runId)
-      #expect(cells.map(\.status) == ["done", "done"])
+      #expect(cells.map(\.status.rawValue) == ["done", "done"])
       let repetitions = try store.perfRepetitions(runId: outcome.runId)
       #expect(repetitions.count == 4)
       for r in repetitions {
@@ -68,7 +68,7 @@ struct SweepIntegrationTests {
       #expect(servers.allSatisfy { $0.loadSeconds > 0 })
       #expect(servers.allSatisfy { FileManager.default.fileExists(atPath: $0.logPath) })
       let run = try #require(try store.run(id: outcome.runId))
-      #expect(run.status == "done")
+      #expect(run.status == .done)
       #expect(run.enginesJSON.contains("build 11434"), "the run records the engine's llama.cpp build")
       #expect(run.hostJSON.contains("cpuModel"))
 
@@ -129,7 +129,7 @@ struct SweepIntegrationTests {
       let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
       let store = try ResultStore(inMemory: ())
       let context = RunContext(
-        environment: ProcessInfo.processInfo.environment, logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
+        host: TestHost.live(under: dir), logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
         progress: { _ in }, deviceSamplers: [sampler])
       let outcome = try await Sweep(project: project, plan: plan, store: store, context: context, strataVersion: "t")
         .run()
@@ -165,14 +165,14 @@ struct SweepIntegrationTests {
       let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
       let store = try ResultStore(inMemory: ())
       let context = RunContext(
-        environment: ProcessInfo.processInfo.environment, logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
+        host: TestHost.live(under: dir), logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
         progress: { _ in })
       let outcome = try await Sweep(project: project, plan: plan, store: store, context: context, strataVersion: "t")
         .run()
       #expect(outcome.failed == 2 && outcome.done == 0)
       let cells = try store.cells(runId: outcome.runId)
-      #expect(cells.allSatisfy { $0.status == "failed" && ($0.failure ?? "").contains("exited during load") })
-      #expect(try store.run(id: outcome.runId)?.status == "partial")
+      #expect(cells.allSatisfy { $0.status == .failed && ($0.failure ?? "").contains("exited during load") })
+      #expect(try store.run(id: outcome.runId)?.status == .partial)
       // The server that failed has a row with the reason, and the samples taken
       // while it loaded are kept under it.
       let servers = try store.servers(runId: outcome.runId)

@@ -58,7 +58,7 @@ struct TaskSuiteIntegrationTests {
       let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
       let store = try ResultStore(path: "\(dir)/strata.sqlite")
       let context = RunContext(
-        environment: ProcessInfo.processInfo.environment, logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
+        host: TestHost.live(under: dir), logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
         progress: { _ in })
       let outcome = try await Sweep(project: project, plan: plan, store: store, context: context, strataVersion: "test")
         .run()

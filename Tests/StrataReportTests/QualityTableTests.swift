@@ -12,15 +12,15 @@ struct QualityTableTests {
     let store = try ResultStore(path: path)
     try store.insert(
       RunRecord(
-        id: "r", startedAt: 0, status: "done", strataVersion: "t", matrixPath: "m", matrixHash: "h", hostJSON: "{}",
+        id: "r", startedAt: 0, status: .done, strataVersion: "t", matrixPath: "m", matrixHash: "h", hostJSON: "{}",
         enginesJSON: "{}"))
     try store.insert([
       CellRecord(
         runId: "r", hash: "c1", loadGroup: "g1", engine: "cpu", model: "m", quant: "Q8_0", assignmentJSON: "{}",
-        variant: "", status: "done"),
+        variant: "", status: .done),
       CellRecord(
         runId: "r", hash: "c2", loadGroup: "g2", engine: "cpu", model: "m", quant: "Q4_0", assignmentJSON: "{}",
-        variant: "", status: "done"),
+        variant: "", status: .done),
     ])
     // Six items: Q8_0 right on 1–5, Q4_0 right on 1–2 and 6. Discordant: b = 3 (3, 4, 5), c = 1 (6).
     let q8 = [true, true, true, true, true, false]

@@ -124,19 +124,19 @@ struct ComparisonBuilderTests {
     let store = try ResultStore(inMemory: ())
     try store.insert(
       RunRecord(
-        id: "r", startedAt: 0, status: "done", strataVersion: "t", matrixPath: "m", matrixHash: "h",
+        id: "r", startedAt: 0, status: .done, strataVersion: "t", matrixPath: "m", matrixHash: "h",
         hostJSON: "{}", enginesJSON: "{}"))
     try store.insert([
       CellRecord(
         runId: "r", hash: "c", loadGroup: "g", engine: "cpu", model: "m", quant: "Q4_1",
         assignmentJSON: #"{"engine":"cpu","model":"m","quant":"Q4_1","threads":"2"}"#, variant: "threads=2",
-        status: "planned")
+        status: .planned)
     ])
     let server = try store.insert(
       ServerRecord(
         runId: "r", loadGroup: "g", engine: "cpu", argumentsJSON: "[]", port: 1, loadSeconds: 1.25,
         buildInfo: nil, logPath: "l", startedAt: 0))
-    try store.updateCell(runId: "r", hash: "c", status: "done", serverId: server)
+    try store.updateCell(runId: "r", hash: "c", status: .done, serverId: server)
     for (n, decode) in [(1, 80.0), (2, 90.0)] {
       try store.insert(
         PerfRepetitionRecord(

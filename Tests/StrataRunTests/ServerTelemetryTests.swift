@@ -14,7 +14,7 @@ private func storeWithServer() throws -> (ResultStore, Int64) {
   let store = try ResultStore(inMemory: ())
   try store.insert(
     RunRecord(
-      id: "r", startedAt: 0, status: "running", strataVersion: "t", matrixPath: "m", matrixHash: "h",
+      id: "r", startedAt: 0, status: .running, strataVersion: "t", matrixPath: "m", matrixHash: "h",
       hostJSON: "{}", enginesJSON: "{}"))
   let server = try store.insert(
     ServerRecord(
@@ -143,7 +143,7 @@ struct StoredInventoryTests {
     encoder.outputFormatting = [.sortedKeys]
     try store.insert(
       RunRecord(
-        id: "r", startedAt: 0, status: "running", strataVersion: "t", matrixPath: "m", matrixHash: "h",
+        id: "r", startedAt: 0, status: .running, strataVersion: "t", matrixPath: "m", matrixHash: "h",
         hostJSON: String(decoding: try encoder.encode(host), as: UTF8.self), enginesJSON: "{}"),
       samplers: statuses.enumerated().map {
         SamplerStatusRecord(
@@ -162,7 +162,7 @@ extension StoredInventoryTests {
     let store = try ResultStore(inMemory: ())
     try store.insert(
       RunRecord(
-        id: "bad", startedAt: 0, status: "done", strataVersion: "t", matrixPath: "m", matrixHash: "h",
+        id: "bad", startedAt: 0, status: .done, strataVersion: "t", matrixPath: "m", matrixHash: "h",
         hostJSON: "[]", enginesJSON: "{}"))
     #expect {
       _ = try StoredInventory.read(from: store, runId: "bad")

@@ -17,6 +17,24 @@ public enum ServerTestLock {
     .path
 
   public static func run<T>(_ body: () async throws -> T) async throws -> T {
+    try await FileTestLock.run(path: path, body)
+  }
+}
+
+/// Sandboxed programs that fork many processes, one at a time: as root every sandbox
+/// runs as `nobody`, whose RLIMIT_NPROC count they share, so a fork bomb in one test
+/// makes another's ordinary `fork()` fail with EAGAIN.
+public enum ForkTestLock {
+  public static let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-fork-tests.lock").path
+
+  public static func run<T>(_ body: () async throws -> T) async throws -> T {
+    try await FileTestLock.run(path: path, body)
+  }
+}
+
+/// A `flock` on a shared file, polled so no cooperative thread blocks.
+enum FileTestLock {
+  static func run<T>(path: String, _ body: () async throws -> T) async throws -> T {
     let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
     guard fd >= 0 else { return try await body() }
     defer { close(fd) }

@@ -49,8 +49,10 @@ public struct PerfProbe: Sendable {
     self.seed = seed
   }
 
+  /// Runs the scenario's repetitions 1…`repeats`, except those in `skipping` (a
+  /// resumed cell has them stored); the unmeasured warm-up runs either way.
   public func run(
-    _ scenario: Scenario, repeats: Int, onRepetition: (PerfMeasurement) throws -> Void
+    _ scenario: Scenario, repeats: Int, skipping: Set<Int> = [], onRepetition: (PerfMeasurement) throws -> Void
   ) async throws {
     let meta = try await client.modelMeta()
     let vocabulary = max(meta.nVocab, 2_048)
@@ -58,7 +60,7 @@ public struct PerfProbe: Sendable {
       request(
         tokens: min(32, scenario.promptTokens), generate: min(8, scenario.generateTokens),
         vocabulary: vocabulary, repetition: -1))
-    for repetition in 1...max(1, repeats) {
+    for repetition in 1...max(1, repeats) where !skipping.contains(repetition) {
       try Task.checkCancellation()
       let trace = try await client.streamCompletion(
         request(

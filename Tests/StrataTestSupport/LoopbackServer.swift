@@ -1,6 +1,5 @@
 import Foundation
-
-@testable import StrataClient
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -13,21 +12,21 @@ import Foundation
 /// Accepts on its own Thread and serves each connection on another Thread, so a handler
 /// may sleep (the cancellation test's handler sleeps 10 s) without blocking others.
 /// One request per connection; the handler writes the whole answer and the server closes.
-final class LoopbackServer: Sendable {
-  struct Request: Sendable {
-    var method: String
-    var path: String
-    var headers: [String: String]
-    var body: [UInt8]
+public final class LoopbackServer: Sendable {
+  public struct Request: Sendable {
+    public var method: String
+    public var path: String
+    public var headers: [String: String]
+    public var body: [UInt8]
   }
 
   /// One accepted connection, with helpers to write an answer.
-  struct Connection: Sendable {
-    let fd: Int32
+  public struct Connection: Sendable {
+    public let fd: Int32
 
     /// Writes all bytes; returns false once the peer has gone away.
     @discardableResult
-    func write(_ bytes: [UInt8]) -> Bool {
+    public func write(_ bytes: [UInt8]) -> Bool {
       var offset = 0
       while offset < bytes.count {
         let written = bytes[offset...].withUnsafeBytes { raw in
@@ -40,17 +39,17 @@ final class LoopbackServer: Sendable {
     }
 
     @discardableResult
-    func write(_ text: String) -> Bool { write(Array(text.utf8)) }
+    public func write(_ text: String) -> Bool { write(Array(text.utf8)) }
 
     /// A complete answer with Content-Length.
-    func respond(status: Int, reason: String, body: String, contentType: String = "application/json") {
+    public func respond(status: Int, reason: String, body: String, contentType: String = "application/json") {
       write(
         "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(contentType)\r\n"
           + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
     }
 
     /// Starts a chunked answer; follow with `chunk` calls and `endChunks`.
-    func startChunked(status: Int = 200, contentType: String = "text/event-stream") {
+    public func startChunked(status: Int = 200, contentType: String = "text/event-stream") {
       write(
         "HTTP/1.1 \(status) OK\r\nContent-Type: \(contentType)\r\nTransfer-Encoding: chunked\r\n"
           + "Connection: close\r\n\r\n")
@@ -58,18 +57,18 @@ final class LoopbackServer: Sendable {
 
     /// One HTTP chunk (one `send`).
     @discardableResult
-    func chunk(_ text: String) -> Bool {
+    public func chunk(_ text: String) -> Bool {
       let payload = Array(text.utf8)
       return write(Array((String(payload.count, radix: 16) + "\r\n").utf8) + payload + Array("\r\n".utf8))
     }
 
-    func endChunks() { write("0\r\n\r\n") }
+    public func endChunks() { write("0\r\n\r\n") }
   }
 
-  let port: UInt16
-  private let stopFlag = LockedBox(false)
+  public let port: UInt16
+  private let stopFlag = StopFlag()
 
-  init(handler: @escaping @Sendable (Request, Connection) -> Void) throws {
+  public init(handler: @escaping @Sendable (Request, Connection) -> Void) throws {
     signal(SIGPIPE, SIG_IGN)  // a client that hangs up must not kill the test process
     let (fd, port) = try bindLoopback()
     guard listen(fd, 16) == 0 else {
@@ -83,7 +82,7 @@ final class LoopbackServer: Sendable {
     // test's socket and have its connections stolen.
     let accepting = Thread {
       defer { close(fd) }
-      while !stopFlag.withLock({ $0 }) {
+      while !stopFlag.isSet {
         var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&ready, 1, 50) > 0 else { continue }
         let client = accept(fd, nil, nil)
@@ -99,13 +98,13 @@ final class LoopbackServer: Sendable {
     accepting.start()
   }
 
-  var baseURL: String { "http://127.0.0.1:\(port)" }
+  public var baseURL: String { "http://127.0.0.1:\(port)" }
 
   /// Stops accepting; the listener closes within about 50 ms.
-  func stop() { stopFlag.withLock { $0 = true } }
+  public func stop() { stopFlag.set() }
 
   /// A port on 127.0.0.1 that nothing listens on (bound, read back, closed).
-  static func unusedPort() -> UInt16 {
+  public static func unusedPort() -> UInt16 {
     guard let bound = try? bindLoopback() else { return 1 }
     close(bound.0)
     return bound.1
@@ -179,4 +178,10 @@ private func readRequest(_ fd: Int32) -> LoopbackServer.Request? {
   return LoopbackServer.Request(
     method: String(requestLine[0]), path: String(requestLine[1]), headers: headers,
     body: Array(buffer[headEnd..<(headEnd + length)]))
+}
+
+private final class StopFlag: Sendable {
+  private let value = Mutex(false)
+  var isSet: Bool { value.withLock { $0 } }
+  func set() { value.withLock { $0 = true } }
 }

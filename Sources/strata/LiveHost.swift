@@ -1,0 +1,20 @@
+import Foundation
+import StrataClient
+import StrataConfig
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The one place strata reads the machine it runs on; every library gets this value.
+enum LiveHost {
+  static func context() -> HostContext {
+    let environment = ProcessInfo.processInfo.environment
+    let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+    return HostContext(
+      roots: .system, environment: environment,
+      directories: .xdg(home: home, environment: environment, temporary: NSTemporaryDirectory()),
+      clock: HostClock(wall: { Date().timeIntervalSince1970 }, monotonic: { MonotonicClock.seconds() }),
+      hostname: ProcessInfo.processInfo.hostName, interactive: isatty(STDERR_FILENO) == 1)
+  }
+}

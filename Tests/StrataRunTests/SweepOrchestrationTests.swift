@@ -1,0 +1,225 @@
+import Foundation
+import StrataConfig
+import StrataEngine
+import StrataMatrix
+import StrataStore
+import StrataTestSupport
+import Testing
+
+@testable import StrataRun
+
+/// The sweep's plan, server scope and cell runner against a stand-in llama-server
+/// (``StandInHost``) and an in-memory store: resume, budgets, hung and dead
+/// servers, out-of-memory loads, without starting a real server.
+@Suite("Sweep orchestration against stand-in servers")
+struct SweepOrchestrationTests {
+  struct Harness {
+    var dir: String
+    var project: Project
+    var plan: MatrixPlan
+    var store: ResultStore
+    var events = Shared<[ProgressEvent]>([])
+
+    init(matrix: String = StandInProject.fourCells) throws {
+      dir = try StandInProject.make(matrix: matrix)
+      project = try ProjectLoader.load(directory: dir)
+      plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+      store = try ResultStore(path: "\(dir)/strata.sqlite")
+    }
+
+    func sweep(
+      _ host: StandInHost, resume: ResumeState? = nil, budget: RunBudget = .unlimited, retryFailed: Bool = false,
+      stallSeconds: Double = 30, clock: HostClock? = nil
+    ) -> Sweep {
+      var hostContext = TestHost.live(under: dir)
+      if let clock { hostContext.clock = clock }
+      let events = events
+      var context = RunContext(
+        host: hostContext, logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
+        progress: { event in events.withLock { $0.append(event) } }, telemetryRateHz: 50,
+        telemetryFlushSeconds: 0.2)
+      context.serverHost = host
+      context.stall = StallBound(baseSeconds: stallSeconds, slowestPromptTokensPerSecond: 1e6)
+      var sweep = Sweep(
+        project: project, plan: plan, store: store, context: context, strataVersion: "test",
+        engineReports: [
+          "cpu": EngineReport(
+            engine: "cpu", backend: "cpu", mode: "process", runs: "here", available: true, build: 1, commit: "standin")
+        ], resume: resume)
+      sweep.budget = budget
+      sweep.retryFailed = retryFailed
+      return sweep
+    }
+
+    /// Every stored key of a run: cells with status, repetitions, answers, timings.
+    func keys(_ runId: String) throws -> (cells: [String], repetitions: [String], answers: [String], methods: [String])
+    {
+      (
+        try store.cells(runId: runId).map { "\($0.hash) \($0.status.rawValue)" }.sorted(),
+        try store.perfRepetitions(runId: runId).map { "\($0.cellHash) \($0.scenario) \($0.repetition)" }.sorted(),
+        try store.taskResults(runId: runId).map { "\($0.cellHash) \($0.task) \($0.method) \($0.itemId)" }.sorted(),
+        try store.taskRuns(runId: runId).map { "\($0.cellHash) \($0.task) \($0.method)" }.sorted()
+      )
+    }
+  }
+
+  /// Per cell: 1 warm-up + 2 repetitions + 3 task items.
+  static let requestsPerCell = 6
+
+  @Test("an uninterrupted run stores every cell, repetition and item once, on one server per load group")
+  func uninterrupted() async throws {
+    let harness = try Harness()
+    let host = StandInHost()
+    let outcome = try await harness.sweep(host).run()
+    #expect(outcome.status == .done && outcome.done == 4 && outcome.failed == 0)
+    #expect(host.starts == 2)
+    let keys = try harness.keys(outcome.runId)
+    #expect(keys.repetitions.count == 8)
+    #expect(keys.answers.count == 12)
+    #expect(keys.methods.count == 4)
+    #expect(try harness.store.servers(runId: outcome.runId).count == 2)
+    #expect(try harness.store.integrityCheck() == "ok")
+  }
+
+  @Test("interrupted mid-cell, then resumed: exactly the keys of an uninterrupted run, no duplicates")
+  func interruptThenResume() async throws {
+    let reference = try Harness()
+    let whole = try await reference.sweep(StandInHost()).run()
+
+    let harness = try Harness()
+    // Cancel on the 9th request: the second cell's second perf repetition.
+    let work = Shared<Task<SweepOutcome, any Error>?>(nil)
+    let host = StandInHost(.init(onCompletion: { number in if number == 9 { work.withLock { $0?.cancel() } } }))
+    let sweep = harness.sweep(host)
+    let task = Task { try await sweep.run() }
+    work.withLock { $0 = task }
+    // Cancellation surfaces as whatever the request in flight threw (`cancelled`); the run says interrupted.
+    await #expect(throws: (any Error).self) { try await task.value }
+    let run = try #require(try harness.store.run(id: sweep.runId))
+    #expect(run.status == .interrupted)
+    let partial = try harness.keys(sweep.runId)
+    #expect(partial.cells.filter { $0.hasSuffix(" done") }.count == 1)
+    #expect(!partial.repetitions.isEmpty)
+
+    let resumedHost = StandInHost()
+    let resume = try ResumeState.read(run, store: harness.store)
+    let outcome = try await harness.sweep(resumedHost, resume: resume).run()
+    #expect(outcome.runId == sweep.runId)
+    #expect(outcome.status == .done && outcome.failed == 0)
+    // The done cell is not asked again; the interrupted one asks only for what it lacks.
+    let stored = partial.repetitions.count + partial.answers.count
+    let expectedRequests = 3 * Self.requestsPerCell + (Self.requestsPerCell - 1) - stored + 1
+    #expect(resumedHost.completions <= expectedRequests, "asked \(resumedHost.completions)")
+    let after = try harness.keys(sweep.runId)
+    let reference_ = try reference.keys(whole.runId)
+    #expect(after.cells == reference_.cells)
+    #expect(after.repetitions == reference_.repetitions)
+    #expect(after.answers == reference_.answers)
+    #expect(after.methods == reference_.methods)
+    #expect(try harness.store.integrityCheck() == "ok")
+    #expect(try harness.store.run(id: sweep.runId)?.status == .done)
+  }
+
+  @Test("a budget stops at a cell boundary, marks the run partial with how to continue; resume completes it")
+  func budgetThenResume() async throws {
+    let harness = try Harness()
+    // A clock that moves 100 s per call: every cell's estimate overruns a 250 s budget soon.
+    let ticks = Shared(0.0)
+    let clock = HostClock(
+      wall: { Date().timeIntervalSince1970 },
+      monotonic: {
+        ticks.withLock {
+          $0 += 100; return $0
+        }
+      })
+    let first = try await harness.sweep(StandInHost(), budget: RunBudget(maxSeconds: 250), clock: clock).run()
+    #expect(first.status == .partial)
+    #expect(first.left > 0 && first.done + first.left == 4, "done \(first.done), left \(first.left)")
+    #expect(first.stopReason?.contains("--resume \(first.runId)") == true)
+    let run = try #require(try harness.store.run(id: first.runId))
+    #expect(run.status == .partial && run.stopReason != nil)
+    #expect(try harness.store.cells(runId: first.runId).filter { $0.status == .planned }.count == first.left)
+
+    let second = try await harness.sweep(
+      StandInHost(), resume: try ResumeState.read(run, store: harness.store)
+    ).run()
+    #expect(second.status == .done && second.done == first.left)
+    let reference = try Harness()
+    let whole = try await reference.sweep(StandInHost()).run()
+    #expect(try harness.keys(first.runId).answers == (try reference.keys(whole.runId)).answers)
+    #expect(try harness.keys(first.runId).repetitions == (try reference.keys(whole.runId)).repetitions)
+  }
+
+  @Test("a server that stops answering fails its cell `timeout` within the bound; the next cell gets a fresh server")
+  func hungServer() async throws {
+    let harness = try Harness()
+    // The 2nd request is the first cell's first measured repetition.
+    let host = StandInHost(.init(hangAt: [2]))
+    let started = Date()
+    let outcome = try await harness.sweep(host, stallSeconds: 2).run()
+    #expect(Date().timeIntervalSince(started) < 15, "the bound is 2 s of silence")
+    let cells = try harness.store.cells(runId: outcome.runId)
+    let failed = try #require(cells.first { $0.status == .failed })
+    #expect(failed.failureKind == .timeout)
+    #expect(failed.failure?.contains("sent nothing for 2 s") == true, "\(failed.failure ?? "")")
+    #expect(failed.logTail?.contains("stand-in server") == true)
+    #expect(outcome.done == 3 && outcome.failed == 1)
+    #expect(host.starts == 3, "a fresh server after the hung one")
+  }
+
+  @Test("a server that dies mid-cell fails it `server died` with its exit; the sweep goes on")
+  func deadServer() async throws {
+    let harness = try Harness()
+    let host = StandInHost(.init(dieAt: [3]))
+    let outcome = try await harness.sweep(host).run()
+    let failed = try #require(try harness.store.cells(runId: outcome.runId).first { $0.status == .failed })
+    #expect(failed.failureKind == .serverDied)
+    #expect(
+      failed.failure?.contains("signal 6") == true || failed.failure?.contains("SIGABRT") == true,
+      "\(failed.failure ?? "")")
+    #expect(outcome.done == 3)
+    // Resume without --retry-failed keeps it failed; with it, the cell runs and succeeds.
+    let run = try #require(try harness.store.run(id: outcome.runId))
+    let kept = try await harness.sweep(StandInHost(), resume: try ResumeState.read(run, store: harness.store)).run()
+    #expect(kept.done == 0 && kept.status == .partial)
+    let retried = try await harness.sweep(
+      StandInHost(), resume: try ResumeState.read(run, store: harness.store), retryFailed: true
+    ).run()
+    #expect(retried.done == 1 && retried.status == .done)
+  }
+
+  @Test("a load that fails for lack of memory is classified `out of memory` with the log lines that show it")
+  func outOfMemoryLoad() async throws {
+    let harness = try Harness()
+    let outcome = try await harness.sweep(StandInHost(.init(outOfMemoryLoads: [1]))).run()
+    let cells = try harness.store.cells(runId: outcome.runId).filter { $0.status == .failed }
+    #expect(cells.count == 2, "both cells of the first load group")
+    #expect(cells.allSatisfy { $0.failureKind == .outOfMemory })
+    #expect(cells.allSatisfy { $0.failure?.contains("cudaMalloc failed: out of memory") == true })
+    #expect(outcome.done == 2)
+  }
+
+  @Test("a run planned from another matrix, or measured with another engine build, is refused with what changed")
+  func resumeRefusals() async throws {
+    let harness = try Harness()
+    let outcome = try await harness.sweep(StandInHost(), budget: RunBudget(maxCells: 1)).run()
+    let run = try #require(try harness.store.run(id: outcome.runId))
+    let resume = try ResumeState.read(run, store: harness.store)
+
+    var other = harness
+    other.plan = MatrixExpander.plan(
+      try MatrixSpecParser.parse(
+        yaml: StandInProject.fourCells.replacingOccurrences(of: "seed: [1, 2]", with: "seed: [1, 3]")),
+      quantsByModel: harness.project.quantsByModel)
+    await #expect(throws: ResumeRefusal.self) { try await other.sweep(StandInHost(), resume: resume).run() }
+
+    var rebuilt = harness.sweep(StandInHost(), resume: resume)
+    rebuilt.engineReports["cpu"]?.build = 2
+    do {
+      _ = try await rebuilt.run()
+      Issue.record("a changed build must be refused")
+    } catch let refusal as ResumeRefusal {
+      #expect("\(refusal)".contains("build b1-standin → b2-standin"), "\(refusal)")
+    }
+  }
+}
