@@ -29,6 +29,13 @@ public struct RunEstimator: Sendable {
     self.taskItems = taskItems
   }
 
+  /// The estimator for `project` without any history (no database yet).
+  public static func from(project: Project, itemLimit: Int?) -> RunEstimator {
+    var estimator = RunEstimator()
+    estimator.learnSizes(project, itemLimit: itemLimit)
+    return estimator
+  }
+
   /// The estimator for `project` on the host called `hostname`, from the store's history.
   public static func from(
     store: ResultStore, hostname: String, project: Project, itemLimit: Int? = nil
@@ -43,17 +50,21 @@ public struct RunEstimator: Sendable {
       overheads.append(max(0, (run.finishedAt - run.startedAt - inside) / Double(run.loads.count)))
     }
     if let last = overheads.last { estimator.perServerOverheadSeconds = last }
+    estimator.learnSizes(project, itemLimit: itemLimit)
+    return estimator
+  }
+
+  private mutating func learnSizes(_ project: Project, itemLimit: Int?) {
     for model in project.models.models {
       guard case .local(let files) = model.source else { continue }
       for (quant, path) in files {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value
-        estimator.modelBytes["\(model.name)/\(quant)"] = size
+        modelBytes["\(model.name)/\(quant)"] = size
       }
     }
     for (name, task) in project.tasks {
-      estimator.taskItems[name] = itemLimit ?? task.limit
+      taskItems[name] = itemLimit ?? task.limit
     }
-    return estimator
   }
 
   static func hostname(_ hostJSON: String) -> String? {

@@ -2,6 +2,10 @@ import Foundation
 import StrataClient
 import StrataEngine
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A ready llama-server as the cell runner sees it: where to send requests and
 /// whether the process is still there. Built from the supervisor's
 /// `RunningServer`, or by a stand-in in tests.
@@ -14,11 +18,15 @@ public struct ServerSession: Sendable {
   public var launch: ServerLaunch
   /// True once the server process has ended (or can no longer be seen), without reaping it.
   public var hasExited: @Sendable () -> Bool
+  /// SIGKILLs a hung server at once: a stopped process cannot act on SIGTERM, and
+  /// waiting out the grace period would only delay the next cell.
+  public var kill: @Sendable () -> Void
 
   public init(
     client: LlamaServerClient, port: Int, loadSeconds: Double, arguments: [String], launch: ServerLaunch,
-    hasExited: @escaping @Sendable () -> Bool
+    hasExited: @escaping @Sendable () -> Bool, kill: @escaping @Sendable () -> Void = {}
   ) {
+    self.kill = kill
     self.client = client
     self.port = port
     self.loadSeconds = loadSeconds
@@ -59,7 +67,8 @@ struct SupervisedServerHost: ServerHost {
         ServerSession(
           client: LlamaServerClient(baseURL: server.baseURL, http: client), port: server.port,
           loadSeconds: server.loadSeconds, arguments: server.arguments, launch: server.launch,
-          hasExited: { pid.map { !ProcessLiveness.isRunning($0, procRoot: procRoot) } ?? false }))
+          hasExited: { pid.map { !ProcessLiveness.isRunning($0, procRoot: procRoot) } ?? false },
+          kill: { if let pid { _ = Glibc.kill(pid, SIGKILL) } }))
     }
   }
 }

@@ -229,7 +229,10 @@ public struct Sweep: Sendable {
       let failure = FailureClassifier.duringCell(error, serverExited: server.hasExited()) {
         LogTail.read(server.launch.logPath, lines: 30, secrets: server.launch.secretValues)
       }
-      if failure.endsServer { return failure }
+      if failure.endsServer {
+        if failure.kind == .timeout { server.kill() }
+        return failure
+      }
       try fail(entry, failure, serverId: nil, state: &state, counted: true)
       return nil
     } catch {

@@ -18,8 +18,9 @@ struct GCCommand: AsyncParsableCommand {
   var dryRun = false
 
   func run() async throws {
-    let environment = ProcessInfo.processInfo.environment
-    let collector = LeftoverCollector(environment: environment, leases: LeaseBook.standard(environment: environment))
+    let host = LiveHost.context()
+    let collector = LeftoverCollector(
+      environment: host.environment, leases: LeaseBook.standard(stateDirectory: host.directories.state))
     let (leftovers, problems) = await collector.find()
     for problem in problems { printError("note: \(problem)") }
     guard !leftovers.isEmpty else {

@@ -15,6 +15,9 @@ enum LiveHost {
       roots: .system, environment: environment,
       directories: .xdg(home: home, environment: environment, temporary: NSTemporaryDirectory()),
       clock: HostClock(wall: { Date().timeIntervalSince1970 }, monotonic: { MonotonicClock.seconds() }),
-      hostname: ProcessInfo.processInfo.hostName, interactive: isatty(STDERR_FILENO) == 1)
+      // The kernel's name, as the run's stored host inventory has it (estimates match runs by it).
+      hostname: ((try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)) ?? "unknown")
+        .trimmingCharacters(in: .whitespacesAndNewlines),
+      interactive: isatty(STDERR_FILENO) == 1)
   }
 }

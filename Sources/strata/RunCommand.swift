@@ -150,7 +150,7 @@ struct RunCommand: AsyncParsableCommand {
     // A server a crashed strata left running takes CPU and memory from this run's
     // measurements: say so before anything is measured.
     let leftovers = await LeftoverCollector(
-      environment: environment, leases: LeaseBook.standard(environment: environment)
+      environment: environment, leases: LeaseBook.standard(stateDirectory: host.directories.state)
     ).find().leftovers
     if !leftovers.isEmpty {
       terminal.note(
@@ -166,7 +166,7 @@ struct RunCommand: AsyncParsableCommand {
       host: host, logDirectory: logDirectory, registry: registry,
       progress: { terminal.show($0) }, healthTimeoutSeconds: healthTimeout, deviceSamplers: samplers.available,
       samplerStatuses: samplers.statuses, telemetryRateHz: telemetryRate,
-      leases: LeaseBook.standard(environment: environment))
+      leases: LeaseBook.standard(stateDirectory: host.directories.state))
     context.itemLimit = limit
     context.stall = StallBound(baseSeconds: stallTimeout)
     let reports = await EnginePreparation(environment: environment).prepare(

@@ -22,8 +22,9 @@ struct Strata: AsyncParsableCommand {
       """,
     version: version,
     subcommands: [
-      RunCommand.self, ReportCommand.self, ValidateCommand.self, EnginesCommand.self, GCCommand.self, ProbeCommand.self,
-      SandboxGroupCommand.self,
+      RunCommand.self, PlanCommand.self, ReportCommand.self, ValidateCommand.self, EnginesCommand.self, GCCommand.self,
+      ProbeCommand.self,
+      SandboxGroupCommand.self, ScheduleGroupCommand.self,
     ])
 }
 

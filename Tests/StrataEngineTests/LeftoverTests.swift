@@ -1,4 +1,5 @@
 import Foundation
+import StrataConfig
 import Testing
 
 @testable import StrataEngine
@@ -51,9 +52,15 @@ struct LeftoverTests {
   }
 
   @Test func standardLeaseDirectoryFollowsTheEnvironment() {
-    #expect(LeaseBook.standard(environment: ["STRATA_STATE_DIR": "/s", "HOME": "/h"]).directory == "/s/leases")
-    #expect(LeaseBook.standard(environment: ["XDG_STATE_HOME": "/x", "HOME": "/h"]).directory == "/x/strata/leases")
-    #expect(LeaseBook.standard(environment: ["HOME": "/h"]).directory == "/h/.local/state/strata/leases")
+    func leases(_ environment: [String: String]) -> String {
+      LeaseBook.standard(
+        stateDirectory: HostDirectories.xdg(home: "/h", environment: environment, temporary: "/t").state
+      )
+      .directory
+    }
+    #expect(leases(["STRATA_STATE_DIR": "/s"]) == "/s/leases")
+    #expect(leases(["XDG_STATE_HOME": "/x"]) == "/x/strata/leases")
+    #expect(leases([:]) == "/h/.local/state/strata/leases")
   }
 
   /// Output recorded from `podman ps --all --filter label=strata --format json` (podman 4.3.1, trimmed).

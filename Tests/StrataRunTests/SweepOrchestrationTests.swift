@@ -155,11 +155,12 @@ struct SweepOrchestrationTests {
     let harness = try Harness()
     // The 2nd request is the first cell's first measured repetition.
     let host = StandInHost(.init(hangAt: [2]))
-    let started = Date()
     let outcome = try await harness.sweep(host, stallSeconds: 2).run()
-    #expect(Date().timeIntervalSince(started) < 15, "the bound is 2 s of silence")
     let cells = try harness.store.cells(runId: outcome.runId)
     let failed = try #require(cells.first { $0.status == .failed })
+    // The bound is 2 s of silence; the stand-in would stay silent for 30 s.
+    let took = try #require(failed.finishedAt) - (try #require(failed.startedAt))
+    #expect(took < 12, "the hung cell took \(took) s")
     #expect(failed.failureKind == .timeout)
     #expect(failed.failure?.contains("sent nothing for 2 s") == true, "\(failed.failure ?? "")")
     #expect(failed.logTail?.contains("stand-in server") == true)
@@ -221,5 +222,85 @@ struct SweepOrchestrationTests {
     } catch let refusal as ResumeRefusal {
       #expect("\(refusal)".contains("build b1-standin → b2-standin"), "\(refusal)")
     }
+  }
+}
+
+@Suite("Database and device locks")
+struct RunLockTests {
+  static func holder(_ run: String) -> LockHolder {
+    LockHolder(pid: getpid(), host: "test-host", startedAt: 1_800_000_000, runId: run, commandLine: "strata run")
+  }
+
+  @Test("a held database lock refuses a second holder at once, naming the first; release frees it")
+  func databaseLock() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-lock-\(UUID())").path
+    let path = RunLocks.databaseLockPath("\(dir)/strata.sqlite")
+    let first = try FileLock(path: path, holder: Self.holder("run-a"))
+    let started = Date()
+    do {
+      _ = try FileLock(path: path, holder: Self.holder("run-b"))
+      Issue.record("a second holder got the lock")
+    } catch {
+      #expect("\(error)".contains("run run-a") && "\(error)".contains("pid \(getpid())"), "\(error)")
+    }
+    #expect(Date().timeIntervalSince(started) < 1)
+    first.release()
+    let second = try FileLock(path: path, holder: Self.holder("run-b"))
+    #expect(second.tookOverFrom == nil, "a released lock leaves no holder behind")
+    second.release()
+  }
+
+  @Test("a lock whose holder died is taken over, with who held it")
+  func staleLock() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-lock-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    // What a SIGKILLed strata leaves: the holder's note, and no flock (the kernel dropped it).
+    let stale = LockHolder(pid: 999_999, host: "h", startedAt: 1, runId: "run-dead", commandLine: "strata run")
+    try JSONEncoder().encode(stale).write(to: URL(fileURLWithPath: "\(dir)/db.lock"))
+    let lock = try FileLock(path: "\(dir)/db.lock", holder: Self.holder("run-new"))
+    #expect(lock.tookOverFrom == stale)
+    #expect(FileLock.holder(at: "\(dir)/db.lock")?.runId == "run-new")
+    lock.release()
+  }
+
+  @Test("a second run on the same device refuses under `refuse` and waits under `wait` until the first lets go")
+  func deviceLocks() async throws {
+    let state = FileManager.default.temporaryDirectory.appendingPathComponent("strata-state-\(UUID())").path
+    let first = try await RunLocks.acquireDevices(
+      ["0000:03:00.0"], stateDirectory: state, holder: Self.holder("run-a"), busy: .refuse, onWait: { _ in })
+    await #expect(throws: LockError.self) {
+      _ = try await RunLocks.acquireDevices(
+        ["0000:03:00.0"], stateDirectory: state, holder: Self.holder("run-b"), busy: .refuse, onWait: { _ in })
+    }
+    // Another device is free meanwhile.
+    let other = try await RunLocks.acquireDevices(
+      ["0000:04:00.0"], stateDirectory: state, holder: Self.holder("run-c"), busy: .refuse, onWait: { _ in })
+    other.release()
+    let waited = Shared<[String]>([])
+    let waiting = Task {
+      try await RunLocks.acquireDevices(
+        ["0000:03:00.0"], stateDirectory: state, holder: Self.holder("run-b"), busy: .wait,
+        onWait: { note in waited.withLock { $0.append(note) } }, pollSeconds: 0.05)
+    }
+    try await Task.sleep(nanoseconds: 300_000_000)
+    #expect(waited.withLock { $0.count } == 1)
+    #expect(waited.withLock { $0.first?.contains("run run-a") ?? false })
+    first.release()
+    let second = try await waiting.value
+    #expect(second.devices.count == 1)
+    second.release()
+  }
+
+  @Test("device keys: GPUs for GPU engines, none for CPU-only plans, the backend when no GPU is visible")
+  func deviceKeys() throws {
+    let dir = try StandInProject.make(matrix: StandInProject.fourCells)
+    let project = try ProjectLoader.load(directory: dir)
+    let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+    #expect(DeviceKeys.of(plan, project: project, gpus: ["0000:03:00.0"]).isEmpty, "a CPU engine drives no GPU")
+    try "name: cpu\nbackend: vulkan\nbinary: /bin/true\n".write(
+      toFile: "\(dir)/engines/cpu.yaml", atomically: true, encoding: .utf8)
+    let vulkan = try ProjectLoader.load(directory: dir)
+    #expect(DeviceKeys.of(plan, project: vulkan, gpus: ["0000:03:00.0"]) == ["0000:03:00.0"])
+    #expect(DeviceKeys.of(plan, project: vulkan, gpus: []) == ["vulkan"])
   }
 }

@@ -35,14 +35,15 @@ public struct HostDirectories: Sendable, Equatable {
     self.temporary = temporary
   }
 
-  /// The XDG layout under `home`, with the environment's overrides.
+  /// The XDG layout under `home`, with the environment's overrides: `STRATA_CACHE` and
+  /// `STRATA_STATE_DIR` name strata's own directories, `XDG_CACHE_HOME` and
+  /// `XDG_STATE_HOME` their parents.
   public static func xdg(home: String, environment: [String: String], temporary: String) -> HostDirectories {
-    func base(_ name: String, _ fallback: String) -> String {
-      environment[name].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "\(home)/\(fallback)"
-    }
+    func set(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
     return HostDirectories(
-      home: home, cache: base("XDG_CACHE_HOME", ".cache") + "/strata",
-      state: base("XDG_STATE_HOME", ".local/state") + "/strata", temporary: temporary)
+      home: home, cache: set("STRATA_CACHE") ?? (set("XDG_CACHE_HOME") ?? "\(home)/.cache") + "/strata",
+      state: set("STRATA_STATE_DIR") ?? (set("XDG_STATE_HOME") ?? "\(home)/.local/state") + "/strata",
+      temporary: temporary)
   }
 }
 

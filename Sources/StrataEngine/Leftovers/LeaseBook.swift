@@ -34,14 +34,9 @@ public struct LeaseBook: Sendable {
     self.directory = directory
   }
 
-  /// `$STRATA_STATE_DIR`, else `$XDG_STATE_HOME/strata`, else `~/.local/state/strata`, plus `/leases`.
-  public static func standard(environment: [String: String]) -> LeaseBook {
-    let home = environment["HOME"] ?? NSHomeDirectory()
-    let state =
-      environment["STRATA_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-      ?? environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : "\($0)/strata" }
-      ?? "\(home)/.local/state/strata"
-    return LeaseBook(directory: "\(state)/leases")
+  /// The leases under strata's state directory (``HostDirectories/state``).
+  public static func standard(stateDirectory: String) -> LeaseBook {
+    LeaseBook(directory: "\(stateDirectory)/leases")
   }
 
   /// Best effort: a lease that cannot be written costs only the crash cleanup.
