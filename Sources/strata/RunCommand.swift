@@ -186,7 +186,9 @@ struct RunCommand: AsyncParsableCommand {
       engineReports: reports, resume: resumeState)
     sweep.retryFailed = retryFailed
     sweep.commandLine = commandLine
-    sweep.budget = RunBudget(maxSeconds: maxDuration.flatMap(Duration.parse))
+    sweep.budget = RunBudget(
+      maxSeconds: maxDuration.flatMap(Duration.parse) ?? project.matrix.budget?.hours.map { $0 * 3600 },
+      maxCells: project.matrix.budget?.cells)
     var named = holder
     named.runId = sweep.runId
     databaseLock.update(holder: named)

@@ -29,7 +29,7 @@ struct BadInputTests {
       label: "unknown top-level matrix key", kind: .matrix,
       yaml: "axes: {engine: cpu, model: m}\nscenario: [pp512-tg128]\n",
       message:
-        "unknown key 'scenario' in matrix.yaml; known keys: design, repeats, axes, exclude, overrides, scenarios, tasks",
+        "unknown key 'scenario' in matrix.yaml; known keys: design, budget, repeats, axes, exclude, overrides, scenarios, tasks",
       line: 2, column: 1, hint: "did you mean 'scenarios'?"),
     BadInput(
       label: "unknown args flag lists the known ones", kind: .matrix,

@@ -56,6 +56,20 @@ struct MatrixSpecParserTests {
     #expect(ServerFlag.parallel.arguments(for: .int(4)) == ["-np", "4"])
   }
 
+  @Test("budget: hours and cells parse; a bad key or value says where and what")
+  func budget() throws {
+    let spec = try MatrixSpecParser.parse(
+      yaml: "budget: {hours: 8, cells: 40}\naxes: {engine: cpu, model: m}\n", file: "matrix.yaml")
+    #expect(spec.budget == MatrixBudget(hours: 8, cells: 40))
+    #expect(try MatrixSpecParser.parse(yaml: "axes: {engine: cpu, model: m}\n").budget == nil)
+    let errors = TestSupport.errors { () throws(ConfigErrors) in
+      _ = try MatrixSpecParser.parse(
+        yaml: "budget: {hours: -1, cels: 3}\naxes: {engine: cpu, model: m}\n", file: "matrix.yaml")
+    }
+    #expect(errors.contains { $0.message.contains("budget.hours") && $0.location?.line == 1 }, "\(errors)")
+    #expect(errors.contains { $0.hint == "did you mean 'cells'?" }, "\(errors)")
+  }
+
   @Test func unknownPresetAndOutOfRangeTopP() {
     let errors = TestSupport.errors { () throws(ConfigErrors) in
       _ = try MatrixSpecParser.parse(

@@ -12,17 +12,7 @@ import Testing
 private var strataBinary: String? { StrataExecutable.path }
 
 /// Children of `pid` whose command is llama-server, read from /proc.
-private func llamaServerChildren(of pid: pid_t) -> [pid_t] {
-  let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-  return entries.compactMap { Int32($0) }.filter { child in
-    guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
-      let close = stat.lastIndex(of: ")")
-    else { return false }
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    let comm = stat[stat.index(after: stat.firstIndex(of: "(") ?? stat.startIndex)..<close]
-    return fields.count > 2 && Int32(fields[1]) == pid && comm == "llama-server"
-  }
-}
+private func llamaServerChildren(of pid: pid_t) -> [pid_t] { LlamaServers.children(of: pid) }
 
 @Suite(
   "Ctrl-C leaves no llama-server behind", .tags(.integration),
@@ -132,15 +122,6 @@ private func containerProject(repeats: Int) throws -> String {
 /// test for as long as the child runs.
 private func exited(_ process: Process) async {
   while process.isRunning { try? await Task.sleep(nanoseconds: 50_000_000) }
-}
-
-private func waitFor(seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
-    if try await condition() { return true }
-    try? await Task.sleep(nanoseconds: 100_000_000)
-  }
-  return try await condition()
 }
 
 @Suite(

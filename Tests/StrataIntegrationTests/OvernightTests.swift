@@ -263,7 +263,8 @@ enum LlamaServers {
   }
 }
 
-private func waitFor(seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+/// Polls `condition` every 100 ms until it holds or `seconds` pass.
+func waitFor(seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
   let deadline = Date().addingTimeInterval(seconds)
   while Date() < deadline {
     if try await condition() { return true }

@@ -63,9 +63,21 @@ public struct Override: Sendable, Hashable {
   }
 }
 
+/// `budget:` in matrix.yaml: how long one invocation may take, and how many cells it may run.
+public struct MatrixBudget: Sendable, Hashable {
+  public var hours: Double?
+  public var cells: Int?
+  public init(hours: Double? = nil, cells: Int? = nil) {
+    self.hours = hours
+    self.cells = cells
+  }
+}
+
 /// The parsed `matrix.yaml`: what to vary, what to skip, and what to run on each cell.
 public struct MatrixSpec: Sendable, Hashable {
   public var design: Design
+  /// Limits of one `strata run`; nil for none (the command line's `--max-duration` wins).
+  public var budget: MatrixBudget? = nil
   /// Repetitions of each scenario per cell, 1...100.
   public var repeats: Int
   public var axes: AxisSet

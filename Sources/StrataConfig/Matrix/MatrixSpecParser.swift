@@ -41,7 +41,7 @@ struct MatrixParser {
   var axisLocations: [String: SourceLocation] = [:]
   var references: [MatrixReference] = []
 
-  static let topKeys = ["design", "repeats", "axes", "exclude", "overrides", "scenarios", "tasks"]
+  static let topKeys = ["design", "budget", "repeats", "axes", "exclude", "overrides", "scenarios", "tasks"]
 
   /// Parses the root mapping, substituting defaults for anything invalid.
   mutating func parse(_ root: Node) -> MatrixSpec {
@@ -49,6 +49,7 @@ struct MatrixParser {
     var spec = MatrixSpec(axes: axes, location: reader.location(of: root))
     guard let fields = reader.fields(of: root, context: fileName, known: Self.topKeys) else { return spec }
     if let node = fields["design"] { spec.design = design(node) ?? .full }
+    if let node = fields["budget"] { spec.budget = budget(node) }
     if let node = fields["repeats"] { spec.repeats = reader.int(node, "repeats", range: 1...100) ?? spec.repeats }
     if let node = fields["axes"] {
       parseAxes(node)
@@ -69,6 +70,15 @@ struct MatrixParser {
     spec.axisLocations = axisLocations
     spec.references = references
     return spec
+  }
+
+  /// `budget: {hours: 8, cells: 40}`: either or both; `strata run --max-duration` wins over `hours`.
+  mutating func budget(_ node: Node) -> MatrixBudget? {
+    guard let fields = reader.fields(of: node, context: "budget", known: ["hours", "cells"]) else { return nil }
+    var budget = MatrixBudget()
+    if let hours = fields["hours"] { budget.hours = reader.double(hours, "budget.hours", range: 0.01...720) }
+    if let cells = fields["cells"] { budget.cells = reader.int(cells, "budget.cells", range: 1...100_000) }
+    return budget
   }
 
   /// The most cells a matrix may plan. A night of a few hundred cells is a big
