@@ -35,6 +35,8 @@ let package = Package(
       providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(
       name: "CVulkan", path: "Sources/CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
+    .systemLibrary(
+      name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(name: "CDRM", path: "Sources/CDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
     // glibc calls declared only under _GNU_SOURCE (posix_spawn's closefrom, thread names), and the
     // code sandbox's fork/exec, whose child must stay async-signal-safe (no Swift runtime).
@@ -46,15 +48,18 @@ let package = Package(
     .target(name: "StrataClient", dependencies: ["CCurl"]),
     .target(name: "StrataEval", dependencies: ["CStrataSys", "StrataConfig", "StrataClient"]),
     .target(name: "StrataStore", dependencies: [grdb]),
+    .target(name: "StrataHub", dependencies: ["CCrypto", "StrataClient", "StrataConfig"]),
+    .target(name: "StrataGGUF"),
     .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval"]),
     .target(
       name: "StrataRun",
       dependencies: [
         "StrataConfig", "StrataMatrix", "StrataEngine", "StrataClient", "StrataEval",
-        "StrataStore", "StrataReport", "StrataTelemetry",
+        "StrataStore", "StrataReport", "StrataTelemetry", "StrataHub", "StrataGGUF",
       ]),
     .executableTarget(
-      name: "strata", dependencies: ["StrataRun", "StrataReport", "StrataEval", "StrataConfig", argumentParser]),
+      name: "strata",
+      dependencies: ["StrataRun", "StrataReport", "StrataEval", "StrataConfig", "StrataHub", argumentParser]),
 
     .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], resources: [.copy("Fixtures")]),
     .testTarget(
@@ -72,11 +77,13 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig", "StrataTestSupport"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
+    .testTarget(name: "StrataGGUFTests", dependencies: ["StrataGGUF", "StrataTestSupport"]),
+    .testTarget(name: "StrataHubTests", dependencies: ["StrataHub", "StrataConfig", "StrataTestSupport"]),
     .testTarget(
       name: "StrataRunTests",
       dependencies: [
         "StrataRun", "StrataStore", "StrataTelemetry", "StrataConfig", "StrataMatrix", "StrataEngine", "StrataClient",
-        "StrataTestSupport",
+        "StrataTestSupport", "StrataGGUF",
       ]),
     .testTarget(
       name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"], exclude: ["Snapshots"]),
@@ -84,7 +91,7 @@ let package = Package(
       name: "StrataIntegrationTests",
       dependencies: [
         "StrataRun", "StrataReport", "StrataStore", "StrataConfig", "StrataTelemetry", "StrataEngine", "StrataEval",
-        "StrataClient", "StrataTestSupport",
+        "StrataClient", "StrataTestSupport", "StrataGGUF",
       ]),
   ] + fuzzTargets,
   swiftLanguageModes: [.v6]

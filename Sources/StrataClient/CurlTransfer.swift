@@ -11,6 +11,8 @@ struct TransferRequest: Sendable {
   var connectTimeoutSeconds: Double
   /// Longest wait for the next body byte once the request is sent; 0 for none.
   var stallSeconds: Double = 0
+  /// Follow 3xx answers (downloads: the Hub redirects `resolve/` to its CDN).
+  var followRedirects = false
 }
 
 /// What a finished transfer hands back to the awaiting task.
@@ -18,6 +20,8 @@ struct TransferOutcome: Sendable {
   var status: Int
   /// Collected body: the whole body in collect mode; in SSE mode only a non-2xx body.
   var body: [UInt8]
+  /// The final answer's headers, names lower-cased (a later value of a repeated name wins).
+  var headers: [String: String] = [:]
   var startNanos: UInt64
   var finishedNanos: UInt64
 }
@@ -36,6 +40,9 @@ final class TransferState: @unchecked Sendable {
   enum Mode: Sendable {
     case collect
     case serverSentEvents(@Sendable (SSEEvent) -> Void)
+    /// 2xx body bytes go to the closure as they arrive, with the status; it returns
+    /// false to abort the transfer (a failed write). Other bodies are kept for the error.
+    case sink(@Sendable (Int, UnsafeRawBufferPointer) -> Bool)
   }
 
   private let lock = NSLock()
@@ -47,6 +54,7 @@ final class TransferState: @unchecked Sendable {
   var body: [UInt8] = []
   var parser = SSEParser()
   var status: Int?
+  var headers: [String: String] = [:]
   var lastDataNanos: UInt64 = 0
   /// Set on the transfer thread by the progress callback when no byte came within the stall limit.
   var stallNanos: UInt64 = 0
@@ -78,8 +86,20 @@ final class TransferState: @unchecked Sendable {
     multi = handle
   }
 
-  /// Called from the write callback with freshly arrived body bytes.
-  func receive(_ bytes: UnsafeRawBufferPointer, at now: UInt64) {
+  /// Called from the header callback with one header line of an answer.
+  func receiveHeader(_ line: String) {
+    // A redirect or a 100 Continue is followed by another answer: keep only the last one's headers.
+    if line.hasPrefix("HTTP/") {
+      headers = [:]
+      return
+    }
+    guard let colon = line.firstIndex(of: ":") else { return }
+    let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+    headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// Called from the write callback with freshly arrived body bytes; false aborts the transfer.
+  func receive(_ bytes: UnsafeRawBufferPointer, at now: UInt64) -> Bool {
     lastDataNanos = now
     if status == nil, let easy {
       var code = 0
@@ -91,11 +111,14 @@ final class TransferState: @unchecked Sendable {
       for event in parser.feed(bytes) {
         onEvent(SSEEvent(data: event.data, event: event.event, receivedAtNanos: now))
       }
-    case .serverSentEvents:
+    case .sink(let write) where success:
+      return write(status ?? 0, bytes)
+    case .serverSentEvents, .sink:
       if body.count < Self.errorBodyLimit { body.append(contentsOf: bytes.prefix(Self.errorBodyLimit)) }
     case .collect:
       body.append(contentsOf: bytes)
     }
+    return true
   }
 
   /// Flushes the SSE parser at end of stream (same thread, same order as the rest).
@@ -115,7 +138,19 @@ private func curlWrite(
   let length = size * count
   guard let userdata, let pointer, length > 0 else { return length }
   let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
-  state.receive(UnsafeRawBufferPointer(start: pointer, count: length), at: now)
+  // Anything but `length` makes libcurl stop with CURLE_WRITE_ERROR.
+  return state.receive(UnsafeRawBufferPointer(start: pointer, count: length), at: now) ? length : 0
+}
+
+/// libcurl CURLOPT_HEADERFUNCTION: one header line (status lines included) per call.
+private func curlHeader(
+  _ pointer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?
+) -> Int {
+  let length = size * count
+  guard let userdata, let pointer, length > 0 else { return length }
+  let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+  let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+  state.receiveHeader(String(decoding: bytes, as: UTF8.self))
   return length
 }
 
@@ -168,6 +203,13 @@ func performTransfer(_ request: TransferRequest, state: TransferState) -> Result
   _ = strata_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
   _ = strata_curl_setopt_write_function(easy, curlWrite)
   _ = strata_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, opaqueState)
+  _ = strata_curl_setopt_header_function(easy, curlHeader)
+  _ = strata_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, opaqueState)
+  if request.followRedirects {
+    // libcurl drops an Authorization header on a redirect to another host (the Hub's CDN).
+    _ = strata_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1)
+    _ = strata_curl_setopt_long(easy, CURLOPT_MAXREDIRS, 10)
+  }
   _ = strata_curl_setopt_long(easy, CURLOPT_NOPROGRESS, 0)
   _ = strata_curl_setopt_xferinfo_function(easy, curlProgress)
   _ = strata_curl_setopt_pointer(easy, CURLOPT_XFERINFODATA, opaqueState)
@@ -237,7 +279,9 @@ func performTransfer(_ request: TransferRequest, state: TransferState) -> Result
   _ = strata_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
   state.status = status
   state.finishStream()
-  return .success(TransferOutcome(status: status, body: state.body, startNanos: start, finishedNanos: finished))
+  return .success(
+    TransferOutcome(
+      status: status, body: state.body, headers: state.headers, startNanos: start, finishedNanos: finished))
 }
 
 /// Seconds to libcurl's whole milliseconds; 0 (curl's "no limit") for non-positive input.

@@ -30,9 +30,29 @@ public struct HTTPClient: Sendable {
   /// GETs `url`. Non-2xx answers are returned, not thrown (health polling needs the
   /// 503 llama-server sends while loading); only transport failures, timeouts and
   /// cancellation throw.
-  public func get(_ url: String) async throws(HTTPClientError) -> HTTPResponse {
-    let outcome = try await run(request(url, body: nil, headers: [:], accept: "*/*"), mode: .collect)
-    return HTTPResponse(status: outcome.status, body: outcome.body)
+  public func get(_ url: String, headers: [String: String] = [:]) async throws(HTTPClientError) -> HTTPResponse {
+    var request = request(url, body: nil, headers: headers, accept: "*/*")
+    request.followRedirects = true
+    let outcome = try await run(request, mode: .collect)
+    return HTTPResponse(status: outcome.status, body: outcome.body, headers: outcome.headers)
+  }
+
+  /// GETs `url`, following redirects, and hands each 2xx body chunk to `sink` (on the
+  /// transfer thread, in order, with the status: 200 or 206 for a `Range` request) as
+  /// it arrives, so a large file never sits in memory. `sink` returns false to abort
+  /// (a failed write), which throws `.transport`. A non-2xx answer is returned, not
+  /// thrown, with its body for the message; a cut connection throws `.transport`.
+  public func download(
+    _ url: String, headers: [String: String] = [:],
+    sink: @escaping @Sendable (_ status: Int, _ bytes: UnsafeRawBufferPointer) -> Bool
+  ) async throws(HTTPClientError) -> DownloadOutcome {
+    var request = request(url, body: nil, headers: headers, accept: "*/*")
+    request.followRedirects = true
+    let outcome = try await run(request, mode: .sink(sink))
+    let success = (200..<300).contains(outcome.status)
+    return DownloadOutcome(
+      status: outcome.status, headers: outcome.headers,
+      errorBody: success ? "" : HTTPClientError.truncate(outcome.body))
   }
 
   /// POSTs `body` (JSON bytes, sent with `Content-Type: application/json` unless

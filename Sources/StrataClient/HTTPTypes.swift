@@ -6,11 +6,14 @@ public struct HTTPResponse: Sendable {
   public var status: Int
   /// The body exactly as received (after transfer-decoding).
   public var body: [UInt8]
+  /// The answer's headers, names lower-cased.
+  public var headers: [String: String]
 
   /// Creates a response from its parts.
-  public init(status: Int, body: [UInt8]) {
+  public init(status: Int, body: [UInt8], headers: [String: String] = [:]) {
     self.status = status
     self.body = body
+    self.headers = headers
   }
 
   /// The body decoded as UTF-8 (invalid sequences replaced with U+FFFD).
@@ -60,6 +63,22 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible {
   static func truncate(_ bytes: [UInt8], limit: Int = 500) -> String {
     let text = String(decoding: bytes, as: UTF8.self)
     return text.count <= limit ? text : String(text.prefix(limit)) + "…"
+  }
+}
+
+/// How a download ended when the transport did not fail.
+public struct DownloadOutcome: Sendable {
+  /// The final status (after redirects).
+  public var status: Int
+  /// The final answer's headers, names lower-cased.
+  public var headers: [String: String]
+  /// A non-2xx answer's body, truncated to 500 characters; empty on success.
+  public var errorBody: String
+
+  public init(status: Int, headers: [String: String], errorBody: String) {
+    self.status = status
+    self.headers = headers
+    self.errorBody = errorBody
   }
 }
 

@@ -40,6 +40,9 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   /// The power was an APU's SoC power, CPU cores included (amdgpu `power1_*` on an APU):
   /// power, energy and J/tok are the SoC's, not the GPU's.
   public var powerIncludesCPU: Bool? = nil
+  /// What the memory-fit check predicted for the memory the peak column measures:
+  /// device memory where VRAM was sampled, else everything (host memory holds it all).
+  public var predictedBytes: Int64? = nil
 }
 
 /// Builds comparison rows from a run in the store.
@@ -53,12 +56,15 @@ public enum ComparisonBuilder {
     return "\(cell.status.rawValue): \(kind.rawValue)"
   }
 
-  /// One row per cell the matrix planned; cells it left out (`skipped`) only
-  /// with `includeSkipped`.
+  /// One row per cell the matrix planned; cells it left out (`skipped` as excluded)
+  /// only with `includeSkipped`.
   public static func rows(
     store: ResultStore, runId: String, includeSkipped: Bool = false
   ) throws(StoreError) -> [ComparisonRow] {
-    let cells = try store.cells(runId: runId).filter { includeSkipped || $0.status != .skipped }
+    // A cell the fit check skipped was planned: the morning's table shows it and why.
+    let cells = try store.cells(runId: runId).filter {
+      includeSkipped || $0.status != .skipped || $0.failureKind == .doesNotFit
+    }
     let servers = Dictionary(
       uniqueKeysWithValues: try store.servers(runId: runId).compactMap { s in s.id.map { ($0, s) } })
     let perf = Dictionary(grouping: try store.perfRepetitions(runId: runId), by: \.cellHash)
@@ -89,8 +95,16 @@ public enum ComparisonBuilder {
         meanVRAMBytes: telemetry[cell.hash]?.meanVRAMBytes, meanPowerWatts: telemetry[cell.hash]?.meanPowerWatts,
         energyJoules: telemetry[cell.hash]?.energyJoules,
         joulesPerGeneratedToken: telemetry[cell.hash]?.joulesPerGeneratedToken,
-        powerIncludesCPU: telemetry[cell.hash]?.telemetryJSON.flatMap(Self.powerIncludesCPU))
+        powerIncludesCPU: telemetry[cell.hash]?.telemetryJSON.flatMap(Self.powerIncludesCPU),
+        predictedBytes: cell.serverId.flatMap { servers[$0] }.flatMap {
+          Self.predicted($0, vramSampled: telemetry[cell.hash]?.peakVRAMBytes != nil)
+        })
     }
+  }
+
+  static func predicted(_ server: ServerRecord, vramSampled: Bool) -> Int64? {
+    guard let host = server.predictedHostBytes, let device = server.predictedDeviceBytes else { return nil }
+    return vramSampled && device > 0 ? device : host + device
   }
 
   /// `powerIncludesCPU` of a stored telemetry summary; nil when absent or false.

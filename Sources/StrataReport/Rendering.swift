@@ -30,12 +30,20 @@ public enum ReportRenderer {
     let all: [(String, (ComparisonRow) -> String?)] = [
       ("peak RSS MiB", { $0.peakRSSBytes.map(mib) }),
       ("peak VRAM MiB", { $0.peakVRAMBytes.map(mib) }),
+      ("predicted MiB", { row in row.predictedBytes.map { mib($0) + predictionError(row, predicted: $0) } }),
       ("mean VRAM MiB", { $0.meanVRAMBytes.map(mib) }),
       ("power W", { row in row.meanPowerWatts.map { format($0, digits: 1) + soc(row) } }),
       ("J/tok", { row in row.joulesPerGeneratedToken.map { joules($0) + soc(row) } }),
       ("energy J", { row in row.energyJoules.map { format($0, digits: 0) + soc(row) } }),
     ]
     return all.filter { column in rows.contains { column.1($0) != nil } }.map { (header: $0.0, value: $0.1) }
+  }
+
+  /// How far the measured peak is from the prediction: " (+12%)" when the peak is higher.
+  static func predictionError(_ row: ComparisonRow, predicted: Int64) -> String {
+    guard let peak = row.peakVRAMBytes ?? row.peakRSSBytes, predicted > 0 else { return "" }
+    let percent = (Double(peak) - Double(predicted)) / Double(predicted) * 100
+    return " (" + (percent >= 0 ? "+" : "") + format(percent, digits: 0) + "%)"
   }
 
   /// The mark on an APU's power figures, which are the SoC's (see the legend).
@@ -104,10 +112,15 @@ public enum ReportRenderer {
     }
     var lines = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
     lines += body.map(line)
-    let failures = rows.filter { $0.status.hasPrefix("failed") }.map { row in
-      "  \(row.engine) \(row.model) \(row.quant) \(row.axes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")): \(row.failure ?? "unknown")"
+    func reasons(_ prefix: String) -> [String] {
+      rows.filter { $0.status.hasPrefix(prefix) }.map { row in
+        "  \(row.engine) \(row.model) \(row.quant) \(row.axes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")): \(row.failure ?? "unknown")"
+      }
     }
+    let failures = reasons("failed")
     if !failures.isEmpty { lines += ["", "failures:"] + failures }
+    let skipped = reasons("skipped")
+    if !skipped.isEmpty { lines += ["", "skipped:"] + skipped }
     lines += [
       "",
       "prompt and decode t/s: llama-server's own timings, mean ± sd over repetitions; decode is measured after the scenario's prompt (context depth = prompt tokens).",
@@ -115,6 +128,11 @@ public enum ReportRenderer {
       "peak RSS: the server process's resident memory; peak and mean VRAM: device memory above the baseline before the server started.",
     ]
     let shown = Set(hardware.map(\.header))
+    if shown.contains("predicted MiB") {
+      lines.append(
+        "predicted: the memory the fit check predicted from the GGUF header before the server started (weights + KV cache + compute; device memory where VRAM is sampled), with how far the measured peak is from it."
+      )
+    }
     if shown.contains("power W") {
       lines.append("power W, energy J: mean device power over the cell, and its integral over the cell's time.")
     }

@@ -26,6 +26,11 @@ public struct PlanSummary: Sendable, Encodable {
     public var flags: [String]
     public var loadEstimateSeconds: Double
     public var cells: Int
+    /// Predicted memory of the server (host + device), and whether it fits the memory free now.
+    public var predictedBytes: Int?
+    /// "fits", "does not fit" or "unknown"; nil without a fit check.
+    public var fit: String?
+    public var memory: String?
   }
 
   public var matrix: String
@@ -41,17 +46,21 @@ public struct PlanSummary: Sendable, Encodable {
   public var resuming: String?
 
   public static func make(
-    project: Project, plan: MatrixPlan, schedule: RunSchedule, estimator: RunEstimator, resuming: String? = nil
+    project: Project, plan: MatrixPlan, schedule: RunSchedule, estimator: RunEstimator, resuming: String? = nil,
+    memoryFit: MemoryFit? = nil
   ) -> PlanSummary {
     var cells: [CellLine] = []
     var servers: [ServerLine] = []
     for (index, group) in schedule.groups.enumerated() {
       let mode = project.engines[group.group.key.engine]?.mode.rawValue ?? "process"
+      let verdict = memoryFit?.verdict(group.group, project: project)
       servers.append(
         ServerLine(
           server: index + 1, engine: group.group.key.engine, mode: mode, model: group.group.key.model,
           quant: group.group.key.quant, flags: group.group.cells.first?.cell.flagArguments ?? [],
-          loadEstimateSeconds: group.loadEstimateSeconds, cells: group.entries.count))
+          loadEstimateSeconds: group.loadEstimateSeconds, cells: group.entries.count,
+          predictedBytes: verdict?.estimate?.totalBytes, fit: verdict.map { Self.word($0.outcome) },
+          memory: verdict?.detail))
       for entry in group.entries {
         let cell = entry.cellPlan.cell
         cells.append(
@@ -70,8 +79,12 @@ public struct PlanSummary: Sendable, Encodable {
         if let path = files[parts[1]], !FileManager.default.fileExists(atPath: path) {
           fetch.append("\(model.name) \(parts[1]): \(path) is missing")
         }
-      default:
-        fetch.append("\(model.name) \(parts[1]) (not a local file)")
+      case .huggingFace(let repo, _, let revision):
+        fetch.append(
+          "\(model.name) \(parts[1]): from Hugging Face \(repo)\(revision.map { "@\($0)" } ?? ""), not pulled yet (`strata run` pulls it; `strata models pull \(model.name)` now)"
+        )
+      case .api:
+        fetch.append("\(model.name) \(parts[1]) (an API model: sweeps do not run it)")
       }
     }
     return PlanSummary(
@@ -80,6 +93,14 @@ public struct PlanSummary: Sendable, Encodable {
       processStarts: servers.filter { $0.mode == "process" }.count,
       containerStarts: servers.filter { $0.mode == "container" }.count, modelsToFetch: fetch,
       estimateSeconds: schedule.estimateSeconds, resuming: resuming)
+  }
+
+  static func word(_ outcome: FitVerdict.Outcome) -> String {
+    switch outcome {
+    case .fits: "fits"
+    case .doesNotFit: "does not fit"
+    case .unknown: "unknown"
+    }
   }
 
   /// The plan as a terminal table.
@@ -92,18 +113,19 @@ public struct PlanSummary: Sendable, Encodable {
     lines.append(
       "models to fetch: "
         + (modelsToFetch.isEmpty ? "none" : "\n" + modelsToFetch.map { "  \($0)" }.joined(separator: "\n")))
-    let header = ["server", "engine", "model", "quant", "variant", "estimate", "basis"]
+    let header = ["server", "engine", "model", "quant", "variant", "estimate", "basis", "memory"]
     var rows: [[String]] = []
     for server in servers {
       rows.append([
         "\(server.server)", server.engine, server.model, server.quant,
         "(\(server.mode) start\(server.flags.isEmpty ? "" : " " + server.flags.joined(separator: " ")))",
         Duration.words(server.loadEstimateSeconds), "load",
+        server.predictedBytes.map { "\(ByteCount.text($0)), \(server.fit ?? "")" } ?? server.fit ?? "-",
       ])
       for cell in cells where cell.server == server.server {
         rows.append([
           "", cell.engine, cell.model, cell.quant, cell.variant.isEmpty ? "-" : cell.variant,
-          Duration.words(cell.estimateSeconds), cell.basis,
+          Duration.words(cell.estimateSeconds), cell.basis, "",
         ])
       }
     }
@@ -117,6 +139,11 @@ public struct PlanSummary: Sendable, Encodable {
     lines.append(line(header))
     lines += rows.map(line)
     lines.append("estimated total: \(Duration.words(estimateSeconds))")
+    for server in servers where server.fit == "does not fit" {
+      lines.append(
+        "does not fit: server \(server.server) (\(server.cells) cell(s)) \(server.memory ?? ""); `strata run` skips them, --no-fit-check tries"
+      )
+    }
     for note in skipped { lines.append("left out: \(note)") }
     return lines.joined(separator: "\n") + "\n"
   }

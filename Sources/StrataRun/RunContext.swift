@@ -62,6 +62,8 @@ public enum ProgressEvent: Sendable {
   case runStarted(runId: String, cells: Int, groups: Int)
   case serverStarting(group: Int, of: Int, label: String)
   case serverReady(loadSeconds: Double)
+  /// The memory-fit check's verdict before a server starts.
+  case memoryChecked(FitVerdict, cells: Int)
   case cellStarted(index: Int, of: Int, label: String, etaSeconds: Double?)
   case perfRepetition(scenario: String, repetition: Int, of: Int, decodeTPS: Double)
   case taskItem(task: String, index: Int, of: Int, correct: Bool)

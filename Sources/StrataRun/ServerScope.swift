@@ -19,6 +19,8 @@ struct ServerScope {
   var backend: Backend?
   /// The build the engine reported when the run started; a server reporting another is warned about.
   var expectedBuildInfo: String?
+  /// The memory-fit verdict for this start, stored with its row; nil with `--no-fit-check`.
+  var fit: FitVerdict? = nil
 
   /// How the server's life ended.
   struct Outcome {
@@ -64,7 +66,7 @@ struct ServerScope {
           ) { server in
             outcome.loaded = true
             context.progress(.serverReady(loadSeconds: server.loadSeconds))
-            let id = try store.insert(try await row(for: server))
+            let id = try store.insert(withPrediction(try await row(for: server)))
             outcome.serverId = id
             telemetry.bind(serverId: id)
             try await body(server, id, windows)
@@ -73,9 +75,10 @@ struct ServerScope {
           // Before `recording` finishes: the row must exist when the last samples are written.
           if !outcome.loaded, outcome.serverId == nil, let spawned,
             let id = try? store.insert(
-              ServerRecord.failedLoad(
-                error, launch: launch, runId: runId, loadGroup: loadGroup,
-                loadSeconds: context.host.clock.monotonic() - spawned.monotonic, startedAt: spawned.wall))
+              withPrediction(
+                ServerRecord.failedLoad(
+                  error, launch: launch, runId: runId, loadGroup: loadGroup,
+                  loadSeconds: context.host.clock.monotonic() - spawned.monotonic, startedAt: spawned.wall)))
           {
             outcome.serverId = id
             telemetry.bind(serverId: id)
@@ -91,6 +94,14 @@ struct ServerScope {
     }
     try storeFigures(telemetry.finish(), serverId: outcome.serverId, windows: windows)
     return outcome
+  }
+
+  private func withPrediction(_ record: ServerRecord) -> ServerRecord {
+    var record = record
+    record.predictedHostBytes = fit?.estimate.map { Int64($0.hostBytes) }
+    record.predictedDeviceBytes = fit?.estimate.map { Int64($0.deviceBytes) }
+    record.memoryFit = fit?.detail
+    return record
   }
 
   private func row(for server: ServerSession) async throws -> ServerRecord {

@@ -45,6 +45,9 @@ public struct Sweep: Sendable {
   public var budget = RunBudget.unlimited
   /// The command line that started this invocation, redacted, stored with the run.
   public var commandLine: String?
+  /// Checks each server's predicted memory against free memory before it starts;
+  /// nil with `--no-fit-check`.
+  public var memoryFit: MemoryFit?
 
   public init(
     project: Project, plan: MatrixPlan, store: ResultStore, context: RunContext, strataVersion: String,
@@ -157,13 +160,20 @@ public struct Sweep: Sendable {
         }
         return
       }
+      let fit = memoryFit?.verdict(launch)
+      if let fit { context.progress(.memoryChecked(fit, cells: pending.count)) }
+      if let fit, fit.outcome == .doesNotFit {
+        // Minutes of a load that would fail are not spent: the cells are skipped with the figures.
+        for entry in pending { try skip(entry, fit, state: &state) }
+        return
+      }
       state.serverStarts += 1
       state.estimateLeft -= group.loadEstimateSeconds
       var lost: (entry: RunSchedule.Entry, failure: CellFailure)?
       let scope = ServerScope(
         host: host, store: store, context: context, runId: runId, launch: launch, loadGroup: group.group.key.id,
         backend: project.engines[group.group.key.engine]?.backend,
-        expectedBuildInfo: identities[group.group.key.engine]?.expectedBuildInfo)
+        expectedBuildInfo: identities[group.group.key.engine]?.expectedBuildInfo, fit: fit)
       let outcome = try await scope.run { server, serverId, windows in
         while let entry = pending.first {
           if entry.cellPlan.cell.id != first.cellPlan.cell.id,
@@ -258,6 +268,16 @@ public struct Sweep: Sendable {
     context.progress(.cellFinished(index: state.started, status: .failed, detail: failure.message))
   }
 
+  /// Records a cell the memory-fit check ruled out.
+  private func skip(_ entry: RunSchedule.Entry, _ fit: FitVerdict, state: inout SweepState) throws {
+    state.started += 1
+    state.estimateLeft -= entry.estimateSeconds
+    try store.updateCell(
+      runId: runId, hash: entry.cellPlan.cell.id, status: .skipped, failure: fit.detail, kind: .doesNotFit,
+      finishedAt: context.wallClock())
+    state.tally.skipped += 1
+  }
+
   private func budgetRefusal(schedule: RunSchedule, next: Double, state: SweepState) -> String? {
     schedule.budget.refusal(
       elapsed: context.host.clock.monotonic() - state.startedAt, nextEstimate: next, cellsRun: state.cellsRun)
@@ -275,24 +295,10 @@ public struct Sweep: Sendable {
   // MARK: helpers
 
   private func serverLaunch(for group: LoadGroup, index: Int, attempt: Int) throws -> ServerLaunch {
-    guard let engine = project.engines[group.key.engine] else {
-      throw SweepError.unknownEngine(group.key.engine)
-    }
-    guard let model = project.model(named: group.key.model) else {
-      throw SweepError.unknownModel(group.key.model)
-    }
-    guard case .local(let files) = model.source else {
-      throw SweepError.modelNotLocal(model.name)
-    }
-    guard let path = files[group.key.quant] else {
-      throw SweepError.missingQuant(model: model.name, quant: group.key.quant)
-    }
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw SweepError.modelFileMissing(model: model.name, path: path)
-    }
+    let (engine, path) = try project.server(for: group.key)
     // Each start gets its own log, so a resumed run or a replaced server never overwrites one.
     let log =
-      "\(context.logDirectory)/\(runId.prefix(8))-\(attempt + 1)-\(engine.name)-\(model.name)-\(group.key.quant).log"
+      "\(context.logDirectory)/\(runId.prefix(8))-\(attempt + 1)-\(engine.name)-\(group.key.model)-\(group.key.quant).log"
     return ServerLaunch(
       engine: engine, modelPath: path, flagArguments: group.cells.first?.cell.flagArguments ?? [], logPath: log,
       runId: runId, index: index)
@@ -388,6 +394,18 @@ enum ResumeCheck {
   }
 }
 
+extension Project {
+  /// The engine and model file a load group's server starts with, or why it cannot start.
+  public func server(for key: LoadGroupKey) throws(SweepError) -> (EngineSpec, String) {
+    guard let engine = engines[key.engine] else { throw .unknownEngine(key.engine) }
+    guard let model = model(named: key.model) else { throw .unknownModel(key.model) }
+    guard case .local(let files) = model.source else { throw .modelNotLocal(model.name) }
+    guard let path = files[key.quant] else { throw .missingQuant(model: model.name, quant: key.quant) }
+    guard FileManager.default.fileExists(atPath: path) else { throw .modelFileMissing(model: model.name, path: path) }
+    return (engine, path)
+  }
+}
+
 /// A load group that cannot be started for a reason strata can name.
 public enum SweepError: Error, Sendable, CustomStringConvertible {
   case unknownEngine(String)
@@ -401,7 +419,7 @@ public enum SweepError: Error, Sendable, CustomStringConvertible {
     case .unknownEngine(let name): "engine '\(name)' is not defined in engines/"
     case .unknownModel(let name): "model '\(name)' is not defined in models.yaml"
     case .modelNotLocal(let name):
-      "model '\(name)' is not a local file; downloading from Hugging Face and API models are not supported by `strata run` yet"
+      "model '\(name)' has no local file: a Hugging Face model that was not pulled (`strata models pull \(name)`), or an API model, which sweeps do not run"
     case .missingQuant(let model, let quant): "model '\(model)' has no file for quant \(quant)"
     case .modelFileMissing(let model, let path):
       "model '\(model)': \(path) does not exist; run scripts/setup (it fetches the demo models) or fix models.yaml"

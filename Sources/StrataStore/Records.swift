@@ -100,6 +100,11 @@ public struct ServerRecord: Codable, Sendable, FetchableRecord, MutablePersistab
   /// Why the server never answered /health (it exited, or the health wait timed
   /// out); nil for a server that loaded. Its samples until then are stored with it.
   public var loadFailure: String?
+  /// The memory predicted from the GGUF header before launch, in host and device
+  /// memory, and the check's verdict text; nil with `--no-fit-check`.
+  public var predictedHostBytes: Int64? = nil
+  public var predictedDeviceBytes: Int64? = nil
+  public var memoryFit: String? = nil
 
   public init(
     id: Int64? = nil, runId: String, loadGroup: String, engine: String, argumentsJSON: String, port: Int,

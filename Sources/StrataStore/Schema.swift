@@ -187,6 +187,14 @@ enum Schema {
       try db.execute(sql: "UPDATE cell SET failureKind = 'error' WHERE status = 'failed' AND failureKind IS NULL")
       try db.execute(sql: "UPDATE cell SET failureKind = 'excluded' WHERE status = 'skipped'")
     }
+    // The memory-fit check: what each server was predicted to take, beside what it took.
+    migrator.registerMigration("v7: predicted memory of each server") { db in
+      try db.alter(table: "server") { t in
+        t.add(column: "predictedHostBytes", .integer)
+        t.add(column: "predictedDeviceBytes", .integer)
+        t.add(column: "memoryFit", .text)
+      }
+    }
     return migrator
   }
 }

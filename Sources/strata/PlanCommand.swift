@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StrataConfig
 import StrataEngine
+import StrataHub
 import StrataMatrix
 import StrataRun
 import StrataStore
@@ -31,12 +32,26 @@ struct PlanCommand: AsyncParsableCommand {
   @Option(help: "Items per task for every task, as `strata run --limit` would use.")
   var limit: Int?
 
+  @Flag(help: "Leave out the memory prediction and the check against free memory.")
+  var noFitCheck = false
+
   @Flag(help: "Print JSON instead of the table.")
   var json = false
 
+  /// Free memory as `strata run` reads it: the host's, and the device samplers' that work here.
+  static func memoryFit(_ host: HostContext) -> MemoryFit {
+    let samplers = HostSamplers.detect(sysRoot: host.roots.sys, devRoot: host.roots.dev).available
+    let procRoot = host.roots.proc
+    return MemoryFit(free: { FreeMemory.read(procRoot: procRoot, samplers: samplers) })
+  }
+
   func run() async throws {
     let host = LiveHost.context()
-    let project = try loadProject(options, matrix: matrix)
+    // Pulled Hugging Face models count as local files; the others are listed to fetch.
+    let project = HubModels.resolve(
+      try loadProject(options, matrix: matrix),
+      cache: HubCache.standard(environment: host.environment, home: host.directories.home)
+    ).project
     var plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
     // Engines that cannot run here are left out as `strata run` would (inspected, never built or pulled).
     let inspector = EngineInspector.onThisHost(environment: host.environment)
@@ -76,7 +91,8 @@ struct PlanCommand: AsyncParsableCommand {
       project: project, plan: plan, schedule: schedule, estimator: estimator,
       resuming: resumeState.map {
         "continuing run \($0.run.id): \(schedule.keptDone) cell(s) done, \(schedule.keptFailed) failed and kept"
-      })
+      },
+      memoryFit: noFitCheck ? nil : Self.memoryFit(host))
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -26,8 +26,11 @@ struct RunCommand: AsyncParsableCommand {
       --retry-failed. `--resume auto` resumes the newest unfinished run of this matrix
       if there is one and starts a new run otherwise (the form a timer uses).
 
+      Models with `repo_id:` are pulled into the Hugging Face cache first when they are
+      missing (`strata models pull` does it ahead of time; --no-pull refuses instead).
+
       Exit status: 0 every cell done; 3 partial (cells failed, or the budget left
-      some for --resume); 1 the run failed; 2 bad input; 75 the database or a
+      some for --resume); 1 the run failed (or a model pull did); 2 bad input; 75 the database or a
       device is in use by another strata; 130 interrupted.
       """)
 
@@ -54,6 +57,15 @@ struct RunCommand: AsyncParsableCommand {
 
   @Option(help: "When a device is in use by another strata: wait or refuse.")
   var deviceBusy: RunLocks.BusyPolicy = .wait
+
+  @Flag(help: "Do not download missing Hugging Face models; name them and stop instead.")
+  var noPull = false
+
+  @Flag(
+    help:
+      "Start every server even when its memory, predicted from the GGUF header, exceeds what is free (by default such cells are skipped: does not fit)."
+  )
+  var noFitCheck = false
 
   @Option(help: "Directory for server logs (default: strata-logs beside the database).")
   var logs: String?
@@ -103,8 +115,8 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     let host = LiveHost.context()
-    let project = try loadProject(options, matrix: matrix)
-    var plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+    let loaded = try loadProject(options, matrix: matrix)
+    var plan = MatrixExpander.plan(loaded.matrix, quantsByModel: loaded.quantsByModel)
     guard !plan.cells.isEmpty else {
       printError("the matrix plans no cells: \(plan.skipped.count) were excluded (see `strata validate`)")
       throw ExitCode(2)
@@ -133,6 +145,8 @@ struct RunCommand: AsyncParsableCommand {
     if let previous = databaseLock.tookOverFrom {
       terminal.note("note: took over the database lock last held by \(previous) (no longer running)")
     }
+    // Under the lock, so two runs never fetch one model at once; before anything is measured.
+    let project = try await HubPulling.prepare(loaded, plan: plan, host: host, noPull: noPull, terminal: terminal)
     let resumeState: ResumeState?
     do {
       resumeState = try findResume(store: store, project: project)
@@ -186,6 +200,11 @@ struct RunCommand: AsyncParsableCommand {
       engineReports: reports, resume: resumeState)
     sweep.retryFailed = retryFailed
     sweep.commandLine = commandLine
+    if !noFitCheck {
+      let procRoot = host.roots.proc
+      let samplers = context.deviceSamplers
+      sweep.memoryFit = MemoryFit(free: { FreeMemory.read(procRoot: procRoot, samplers: samplers) })
+    }
     sweep.budget = RunBudget(
       maxSeconds: maxDuration.flatMap(Duration.parse) ?? project.matrix.budget?.hours.map { $0 * 3600 },
       maxCells: project.matrix.budget?.cells)

@@ -56,6 +56,13 @@ final class ProgressLine: Sendable {
       update("loading…")
     case .serverReady(let seconds):
       note("\(state.prefix): ready in \(String(format: "%.2f", seconds)) s")
+    case .memoryChecked(let verdict, let cells):
+      switch verdict.outcome {
+      case .fits: note("\(state.prefix): memory \(verdict.detail)")
+      case .unknown: note("\(state.prefix): memory not checked: \(verdict.detail)")
+      case .doesNotFit:
+        note("\(state.prefix): does not fit, \(cells) cell(s) skipped (--no-fit-check tries anyway): \(verdict.detail)")
+      }
     case .cellStarted(let index, let of, let label, let eta):
       state.set(prefix: "[cell \(index)/\(of)] \(label)")
       if interactive {
@@ -89,8 +96,13 @@ final class ProgressLine: Sendable {
   }
 
   private func update(_ text: String) {
+    overwrite("\(state.prefix): \(text)")
+  }
+
+  /// Rewrites the line in place (on a terminal only).
+  func overwrite(_ text: String) {
     guard interactive else { return }
-    let line = TerminalText.clean("\(state.prefix): \(text)")
+    let line = TerminalText.clean(text)
     FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).prefix(400).utf8))
   }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StrataConfig
+import StrataHub
 import StrataMatrix
 import StrataRun
 
@@ -15,10 +16,17 @@ struct ValidateCommand: AsyncParsableCommand {
   var matrix: String?
 
   func run() async throws {
-    let project = try loadProject(options, matrix: matrix)
+    let host = LiveHost.context()
+    let (project, notPulled) = HubModels.resolve(
+      try loadProject(options, matrix: matrix),
+      cache: HubCache.standard(environment: host.environment, home: host.directories.home))
     let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
     emit(PlanPrinter.describe(plan))
     for note in PlanPreflight.skippedMethods(project, plan: plan) { printError("note: \(note)") }
+    let needed = Set(plan.groups.map { "\($0.key.model)\u{0}\($0.key.quant)" })
+    for missing in notPulled where needed.contains("\(missing.model)\u{0}\(missing.quant)") {
+      printError("note: \(missing); `strata run` pulls it first, or `strata models pull \(missing.model)` now")
+    }
     let missing = PlanPreflight.missingFiles(project, plan: plan)
     guard missing.isEmpty else {
       printError((["files the planned cells need are missing:"] + missing.map { "  \($0)" }).joined(separator: "\n"))
@@ -27,7 +35,7 @@ struct ValidateCommand: AsyncParsableCommand {
       throw ExitCode(2)
     }
     if let problem = await PlanPreflight.sandboxProblem(
-      project, plan: plan, environment: ProcessInfo.processInfo.environment)
+      project, plan: plan, environment: host.environment)
     {
       printError(problem)
       throw ExitCode(2)

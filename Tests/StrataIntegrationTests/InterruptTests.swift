@@ -29,7 +29,7 @@ struct InterruptTests {
       process.arguments = ["run", "--project", dir, "--db", "\(dir)/strata.sqlite"]
       process.standardOutput = FileHandle.nullDevice
       let stderrPath = "\(dir)/strata.stderr"
-      FileManager.default.createFile(atPath: stderrPath, contents: nil)
+      _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
       process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
       try process.run()
       func strataOutput() -> String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
@@ -86,7 +86,7 @@ private struct StrataRun {
     process.environment = environment
     process.standardOutput = FileHandle.nullDevice
     stderrPath = "\(dir)/strata-\(UUID().uuidString.prefix(6)).stderr"
-    FileManager.default.createFile(atPath: stderrPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
     try process.run()
   }

@@ -211,14 +211,18 @@ struct StrataCLI {
   let process = Process()
   let outputPath: String
 
-  init(_ arguments: [String], project dir: String, stdoutOnly: Bool = false, withProject: Bool = true) throws {
+  init(
+    _ arguments: [String], project dir: String, stdoutOnly: Bool = false, withProject: Bool = true,
+    environment extra: [String: String] = [:]
+  ) throws {
     process.executableURL = URL(fileURLWithPath: try #require(StrataExecutable.path))
     process.arguments = arguments + (withProject ? ["--project", dir, "--db", "\(dir)/strata.sqlite"] : [])
     var environment = ProcessInfo.processInfo.environment
     environment["STRATA_STATE_DIR"] = "\(dir)/state"
+    environment.merge(extra) { _, new in new }
     process.environment = environment
     outputPath = "\(dir)/strata-\(UUID().uuidString.prefix(6)).out"
-    FileManager.default.createFile(atPath: outputPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
     let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
     process.standardOutput = output
     process.standardError = stdoutOnly ? FileHandle.nullDevice : output
@@ -227,9 +231,11 @@ struct StrataCLI {
 
   /// Runs to the end; polling, so no cooperative thread blocks on the child.
   static func run(
-    _ arguments: [String], project dir: String, stdoutOnly: Bool = false, withProject: Bool = true
+    _ arguments: [String], project dir: String, stdoutOnly: Bool = false, withProject: Bool = true,
+    environment: [String: String] = [:]
   ) async throws -> (status: Int32, output: String) {
-    let cli = try StrataCLI(arguments, project: dir, stdoutOnly: stdoutOnly, withProject: withProject)
+    let cli = try StrataCLI(
+      arguments, project: dir, stdoutOnly: stdoutOnly, withProject: withProject, environment: environment)
     await cli.exited(timeout: 600)
     return (cli.process.terminationStatus, cli.output)
   }

@@ -1,12 +1,23 @@
 import Foundation
 import StrataConfig
 import StrataEngine
+import StrataGGUF
 import StrataMatrix
 import StrataStore
+import StrataTelemetry
 import StrataTestSupport
 import Testing
 
 @testable import StrataRun
+
+/// A stand-in device sampler: fixed readings, as a GPU's sysfs or NVML would give.
+struct StandInSampler: DeviceSampler {
+  var samples: [DeviceSample]
+  init(_ samples: [DeviceSample]) { self.samples = samples }
+  var name: String { "stand-in" }
+  func status() -> SamplerStatus { SamplerStatus(sampler: name, available: true, reason: nil) }
+  func sampleDevices() throws -> [DeviceSample] { samples }
+}
 
 /// The sweep's plan, server scope and cell runner against a stand-in llama-server
 /// (``StandInHost``) and an in-memory store: resume, budgets, hung and dead
@@ -198,6 +209,82 @@ struct SweepOrchestrationTests {
     #expect(cells.allSatisfy { $0.failureKind == .outOfMemory })
     #expect(cells.allSatisfy { $0.failure?.contains("cudaMalloc failed: out of memory") == true })
     #expect(outcome.done == 2)
+  }
+
+  @Test(
+    "a server whose predicted memory exceeds what is free is not started: its cells are skipped `does not fit`, with the figures"
+  )
+  func doesNotFit() async throws {
+    let harness = try Harness()
+    // 32 layers × 131,072 cells × (K + V: 2 × 8 heads × 128 × f16) = 16 GiB of KV cache alone.
+    try GGUFWriter.llama(layers: 32, context: 131_072).write("\(harness.dir)/model.gguf")
+    let host = StandInHost()
+    var sweep = harness.sweep(host)
+    sweep.memoryFit = MemoryFit(free: { FreeMemory(hostBytes: 8 << 30) })
+    let outcome = try await sweep.run()
+    #expect(host.starts == 0)
+    #expect(outcome.status == .done && outcome.done == 0 && outcome.skipped == 4)
+    let cells = try harness.store.cells(runId: outcome.runId)
+    #expect(cells.count == 4 && cells.allSatisfy { $0.status == .skipped && $0.failureKind == .doesNotFit })
+    let detail = try #require(cells.first?.failure)
+    #expect(
+      detail.contains("KV 16.0 GiB for 131072 cells") && detail.contains("8.0 GiB available on the host"), "\(detail)")
+    let checks = harness.events.withLock { $0 }.compactMap { event -> FitVerdict? in
+      if case .memoryChecked(let verdict, _) = event { return verdict }
+      return nil
+    }
+    #expect(checks.map(\.outcome) == [.doesNotFit, .doesNotFit])
+
+    // With room for it, the same plan runs and each server row keeps what was predicted.
+    let roomy = try Harness()
+    try GGUFWriter.llama(layers: 2, context: 1024).write("\(roomy.dir)/model.gguf")
+    var second = roomy.sweep(StandInHost())
+    second.memoryFit = MemoryFit(free: { FreeMemory(hostBytes: 8 << 30) })
+    let done = try await second.run()
+    #expect(done.status == .done && done.done == 4)
+    let servers = try roomy.store.servers(runId: done.runId)
+    // 2 layers × 1024 cells × 4 KiB of KV, plus the tensor and the compute estimate.
+    #expect(servers.count == 2 && servers.allSatisfy { ($0.predictedHostBytes ?? 0) > 2 * 1024 * 4096 })
+    #expect(
+      servers.allSatisfy { $0.predictedDeviceBytes == 0 && $0.memoryFit?.contains("available on the host") == true })
+  }
+
+  @Test("free memory: MemAvailable of /proc/meminfo and each sampled GPU's VRAM left, by PCI slot")
+  func freeMemory() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("strata-meminfo-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try "MemTotal:       24545004 kB\nMemFree:         1000000 kB\nMemAvailable:   20123456 kB\n".write(
+      toFile: "\(root)/meminfo", atomically: true, encoding: .utf8)
+    let free = FreeMemory.read(procRoot: root, samplers: [])
+    #expect(free.hostBytes == 20_123_456 * 1024 && free.devices.isEmpty)
+    #expect(FreeMemory.read(procRoot: "\(root)/absent", samplers: []).hostBytes == nil)
+
+    // Two GPUs, seen by two samplers each: counted once, in PCI order.
+    let gpus = [
+      DeviceSample(device: "0000:0b:00.0", vramUsedBytes: 1 << 30, vramTotalBytes: 16 << 30),
+      DeviceSample(device: "0000:03:00.0", vramUsedBytes: 6 << 30, vramTotalBytes: 8 << 30),
+    ]
+    let both = FreeMemory.read(procRoot: root, samplers: [StandInSampler(gpus), StandInSampler(gpus)])
+    #expect(both.devices.map(\.device) == ["0000:03:00.0", "0000:0b:00.0"])
+    #expect(both.devices.map(\.bytes) == [2 << 30, 15 << 30])
+
+    // A GPU engine's share goes against the GPUs it selects (`gpus: [0]`: the first in PCI order).
+    let estimate = MemoryEstimate(
+      weightBytes: 3 << 30, kvBytes: 1 << 30, computeBytes: 0, contextCells: 4096, deviceBytes: 4 << 30, hostBytes: 0)
+    var engine = try #require(
+      try ProjectLoader.load(directory: StandInProject.make(matrix: StandInProject.fourCells)).engines["cpu"])
+    engine.backend = .cuda
+    engine.gpus = ["0"]
+    let fit = MemoryFit(free: { both })
+    let first = fit.verdict(estimate, engine: engine)
+    #expect(first.outcome == .doesNotFit && first.detail.contains("2.0 GiB free on 0000:03:00.0"), "\(first.detail)")
+    engine.gpus = []
+    #expect(fit.verdict(estimate, engine: engine).outcome == .fits)
+    // No VRAM figure (lavapipe, an unsampled GPU): the host's memory is what it gets.
+    let software = MemoryFit(free: { FreeMemory(hostBytes: 3 << 30) }).verdict(estimate, engine: engine)
+    #expect(software.outcome == .doesNotFit && software.detail.contains("4.0 GiB in host memory"), "\(software.detail)")
+    #expect(MemoryFit(free: { FreeMemory(hostBytes: nil) }).verdict(estimate, engine: engine).outcome == .unknown)
   }
 
   @Test("a run planned from another matrix, or measured with another engine build, is refused with what changed")

@@ -1,7 +1,7 @@
 /// Did-you-mean suggestions for misspelt keys and names.
-enum Suggestions {
+public enum Suggestions {
   /// The closest candidate within edit distance 2 (ties: the first in `candidates`), if any.
-  static func closest(to word: String, in candidates: [String]) -> String? {
+  public static func closest(to word: String, in candidates: [String]) -> String? {
     var best: (candidate: String, distance: Int)?
     let length = word.unicodeScalars.count
     // Names whose lengths differ by more than 2 cannot be within distance 2.
@@ -15,7 +15,7 @@ enum Suggestions {
   }
 
   /// `did you mean 'x'?` or "" when nothing is close.
-  static func hint(for word: String, in candidates: [String]) -> String {
+  public static func hint(for word: String, in candidates: [String]) -> String {
     closest(to: word, in: candidates).map { "did you mean '\($0)'?" } ?? ""
   }
 
@@ -41,7 +41,7 @@ enum Suggestions {
   /// `a, b, c` for messages.
   /// At most `limit` names, then how many more: a hint must stay one readable
   /// line even when a file declares thousands.
-  static func list(_ names: [String], limit: Int = 20) -> String {
+  public static func list(_ names: [String], limit: Int = 20) -> String {
     guard names.count > limit else { return names.joined(separator: ", ") }
     return names.prefix(limit).joined(separator: ", ") + " and \(names.count - limit) more"
   }

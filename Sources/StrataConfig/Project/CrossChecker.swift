@@ -58,28 +58,20 @@ struct CrossChecker {
     }
   }
 
-  /// Each model the matrix names must be one a sweep can run today: GGUF files on
-  /// disk. `repo_id:` and `provider:` entries parse (models.yaml may hold them for
-  /// later), but a matrix that selects one is refused here, at its position,
-  /// rather than failing every group at run time or expanding to nothing.
+  /// Each model the matrix names must be one a sweep can run: GGUF files on disk, or
+  /// in a Hugging Face repository (pulled before the sweep). `provider:` entries parse
+  /// (judges use them), but a matrix that selects one is refused here, at its position.
   private mutating func checkRunnable(_ references: [MatrixReference], models: ModelsFile) {
     for reference in references {
       guard let spec = models.model(named: reference.name) else { continue }
       let declared = spec.location.line > 0 ? " (declared at \(spec.location))" : ""
       switch spec.source {
-      case .local: continue
-      case .huggingFace(let repo, _, _):
-        errors.append(
-          ConfigError(
-            location: reference.location,
-            message:
-              "model '\(reference.name)'\(declared) comes from Hugging Face (repo_id: \(repo)), which strata does not download yet",
-            hint: "download the GGUF files and list them under `files:` (quant: path), then select that model"))
+      case .local, .huggingFace: continue
       case .api(let provider, _, _, _):
         errors.append(
           ConfigError(
             location: reference.location,
-            message: "model '\(reference.name)'\(declared) is a \(provider) API model, which sweeps do not run yet",
+            message: "model '\(reference.name)'\(declared) is an API model (\(provider)), which sweeps do not run",
             hint: "remove it from the matrix's model axis; API models are meant for judges, not sweeps"))
       }
     }

@@ -62,6 +62,16 @@ public enum ProjectLoader {
       matrixPath: resolvedMatrixPath)
   }
 
+  /// Only `directory/models.yaml`, for `strata models`.
+  public static func loadModels(directory: String, expander: PathExpander = .standard()) throws(ConfigErrors)
+    -> ModelsFile
+  {
+    let path = join(directory, "models.yaml")
+    let text = try YAMLLoader.readText(
+      path: path, displayName: path, missingHint: "run in the project directory, or pass --project")
+    return try ModelsFileParser.parse(yaml: text, file: path, expander: expander)
+  }
+
   /// Only `directory/engines/*.yaml`, for `strata engines`; a missing folder is an error here.
   public static func loadEngines(
     directory: String, expander: PathExpander = .standard()

@@ -1,0 +1,132 @@
+import Foundation
+
+/// The hyperparameters of a model that decide its memory, read from its GGUF
+/// metadata under the architecture's own prefix (`llama.block_count`, …) with
+/// llama.cpp's defaults where a key is optional.
+public struct ModelShape: Sendable, Equatable {
+  public var architecture: String
+  public var layers: Int
+  /// The context the model was trained with: llama-server's context when `-c` is 0 or absent.
+  public var trainedContext: Int
+  public var embedding: Int
+  public var heads: Int
+  /// KV heads per layer (grouped-query attention); 0 for a layer without attention.
+  public var kvHeads: [Int]
+  public var keyLength: Int
+  public var valueLength: Int
+  public var vocabulary: Int
+  public var feedForward: Int
+  /// The sliding window of SWA layers, and which layers use it; nil without SWA.
+  public var slidingWindow: Int?
+  public var slidingLayers: [Bool]
+  /// Bytes of every tensor, over all parts of a split file.
+  public var weightBytes: Int
+  /// The files read: the first part, then the others of a split file.
+  public var paths: [String]
+
+  /// Bytes of one KV cell of `layer`: its K and V rows at the cache types given.
+  public func kvCellBytes(layer: Int, keyType: GGMLType, valueType: GGMLType) -> Int {
+    let heads = kvHeads[layer]
+    return keyType.bytes(elements: heads * keyLength) + valueType.bytes(elements: heads * valueLength)
+  }
+
+  /// Reads the model at `path` and, for a split GGUF (`-00001-of-00003.gguf`), every other part.
+  public static func read(path: String) throws(GGUFError) -> ModelShape {
+    let first = try GGUFFile.read(path: path)
+    var files = [first]
+    let parts = first["split.count"]?.integer ?? 1
+    if parts > 1 {
+      for part in 2...parts {
+        guard let sibling = SplitPath.part(part, of: parts, besides: path) else {
+          throw .damaged(path: path, at: 0, message: "split.count is \(parts) but the name has no -00001-of-… part")
+        }
+        files.append(try GGUFFile.read(path: sibling))
+      }
+    }
+    return try from(files)
+  }
+
+  public static func from(_ files: [GGUFFile]) throws(GGUFError) -> ModelShape {
+    let first = files[0]
+    let path = first.path
+    func required(_ key: String) throws(GGUFError) -> Int {
+      guard let value = first[key]?.integer else { throw .missingKey(path: path, key: key) }
+      return value
+    }
+    guard let arch = first["general.architecture"]?.text else {
+      throw .missingKey(path: path, key: "general.architecture")
+    }
+    let layers = try required("\(arch).block_count")
+    let embedding = try required("\(arch).embedding_length")
+    let headValues = Self.perLayer(first["\(arch).attention.head_count"], layers: layers)
+    guard let heads = headValues?.max(), heads > 0 else {
+      throw .missingKey(path: path, key: "\(arch).attention.head_count")
+    }
+    let kvHeads = Self.perLayer(first["\(arch).attention.head_count_kv"], layers: layers) ?? headValues ?? []
+    let keyLength = first["\(arch).attention.key_length"]?.integer ?? embedding / heads
+    let valueLength = first["\(arch).attention.value_length"]?.integer ?? embedding / heads
+    let vocabulary: Int
+    if case .array(let count, _)? = first["tokenizer.ggml.tokens"] {
+      vocabulary = count
+    } else {
+      vocabulary = try required("\(arch).vocab_size")
+    }
+    let feedForward = Self.perLayer(first["\(arch).feed_forward_length"], layers: layers)?.max() ?? 4 * embedding
+    let (window, sliding) = Self.slidingWindow(first, arch: arch, layers: layers)
+    return ModelShape(
+      architecture: arch, layers: layers, trainedContext: first["\(arch).context_length"]?.integer ?? 2048,
+      embedding: embedding, heads: heads, kvHeads: kvHeads, keyLength: keyLength, valueLength: valueLength,
+      vocabulary: vocabulary, feedForward: feedForward, slidingWindow: window, slidingLayers: sliding,
+      weightBytes: files.reduce(0) { $0 + $1.tensorBytes }, paths: files.map(\.path))
+  }
+
+  /// A per-layer value that GGUF stores either once or as an array of one per layer.
+  static func perLayer(_ value: GGUFValue?, layers: Int) -> [Int]? {
+    switch value {
+    case .array(let count, let values?) where count == layers:
+      let numbers = values.compactMap(\.integer)
+      return numbers.count == layers ? numbers : nil
+    case let value?:
+      return value.integer.map { Array(repeating: $0, count: layers) }
+    case nil:
+      return nil
+    }
+  }
+
+  /// Which layers use a sliding window, as llama.cpp decides it: the file's
+  /// `sliding_window_pattern` (a period, or one flag per layer), else the
+  /// architecture's own period (Gemma 3: five SWA layers then one global; Gemma 2:
+  /// alternate). Other architectures are taken as full attention, which can only
+  /// over-estimate their cache.
+  static func slidingWindow(_ file: GGUFFile, arch: String, layers: Int) -> (Int?, [Bool]) {
+    let none = Array(repeating: false, count: layers)
+    let defaultWindow: Int? = arch == "gemma2" ? 4096 : nil
+    guard let window = file["\(arch).attention.sliding_window"]?.integer ?? defaultWindow, window > 0 else {
+      return (nil, none)
+    }
+    var period: Int
+    switch file["\(arch).attention.sliding_window_pattern"] {
+    case .array(let count, let values?) where count == layers:
+      return (window, values.map { $0.integer == 1 })
+    case let value?:
+      period = value.integer ?? 0
+    case nil:
+      switch arch {
+      case "gemma3": period = 6
+      case "gemma2": period = 2
+      default: return (nil, none)
+      }
+    }
+    // llama_hparams::set_swa_pattern without dense_first: a period of 0 makes every layer SWA.
+    return (window, (0..<layers).map { period == 0 || $0 % period < period - 1 })
+  }
+}
+
+/// The names of a split GGUF's parts: `name-00001-of-00003.gguf`, five digits each.
+public enum SplitPath {
+  public static func part(_ part: Int, of total: Int, besides path: String) -> String? {
+    let suffix = String(format: "-%05d-of-%05d.gguf", 1, total)
+    guard path.hasSuffix(suffix) else { return nil }
+    return String(path.dropLast(suffix.count)) + String(format: "-%05d-of-%05d.gguf", part, total)
+  }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import StrataClient
+
+/// Where the Hub is and who is asking: `HF_ENDPOINT` (default https://huggingface.co)
+/// and `HF_TOKEN` (else the token file `huggingface-cli login` writes).
+public struct HubEndpoint: Sendable, Equatable {
+  public var baseURL: String
+  public var token: String?
+  /// `HF_HUB_OFFLINE=1`: use the cache only.
+  public var offline: Bool
+
+  public init(baseURL: String = "https://huggingface.co", token: String? = nil, offline: Bool = false) {
+    self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+    self.token = token
+    self.offline = offline
+  }
+
+  public static func from(environment: [String: String], home: String) -> HubEndpoint {
+    func value(_ name: String) -> String? {
+      environment[name].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+    var token = value("HF_TOKEN") ?? value("HUGGING_FACE_HUB_TOKEN")
+    if token == nil {
+      let hfHome = value("HF_HOME") ?? (value("XDG_CACHE_HOME") ?? home + "/.cache") + "/huggingface"
+      let file = value("HF_TOKEN_PATH") ?? hfHome + "/token"
+      token = (try? String(contentsOfFile: file, encoding: .utf8))?
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+      if token?.isEmpty == true { token = nil }
+    }
+    let offline = ["1", "true", "yes", "on"].contains(value("HF_HUB_OFFLINE")?.lowercased() ?? "")
+    return HubEndpoint(baseURL: value("HF_ENDPOINT") ?? "https://huggingface.co", token: token, offline: offline)
+  }
+
+  var headers: [String: String] { token.map { ["Authorization": "Bearer \($0)"] } ?? [:] }
+
+  /// A revision inside a URL path: `refs/pr/1` becomes `refs%2Fpr%2F1`, as the Hub expects.
+  static func escape(_ revision: String) -> String {
+    var allowed = CharacterSet.urlPathAllowed
+    allowed.remove("/")
+    return revision.addingPercentEncoding(withAllowedCharacters: allowed) ?? revision
+  }
+
+  func revisionURL(repo: String, revision: String) -> String {
+    "\(baseURL)/api/models/\(repo)/revision/\(Self.escape(revision))"
+  }
+
+  func treeURL(repo: String, commit: String) -> String {
+    "\(baseURL)/api/models/\(repo)/tree/\(commit)?recursive=true"
+  }
+
+  /// The download URL of a file at a commit (pinned, so a moving branch cannot mix versions).
+  func fileURL(repo: String, commit: String, path: String) -> String {
+    let escaped = path.split(separator: "/").map {
+      String($0).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0)
+    }
+    return "\(baseURL)/\(repo)/resolve/\(commit)/\(escaped.joined(separator: "/"))"
+  }
+}
+
+/// One file of a repository as the Hub's tree API lists it.
+public struct HubFile: Sendable, Equatable, Decodable {
+  public var path: String
+  public var size: Int
+  /// The git blob id; the LFS pointer's target is in `lfs`.
+  public var oid: String
+  public var lfs: LFS?
+  public var type: String
+
+  public struct LFS: Sendable, Equatable, Decodable {
+    /// The SHA-256 of the file's bytes.
+    public var oid: String
+    public var size: Int
+  }
+
+  /// The blob's name in the cache: the SHA-256 for LFS files, the git id otherwise (as huggingface_hub names them).
+  public var digest: String { lfs?.oid ?? oid }
+  public var byteCount: Int { lfs?.size ?? size }
+}
+
+/// The two Hub API calls a pull needs.
+struct HubAPI: Sendable {
+  var endpoint: HubEndpoint
+  var client: HTTPClient
+
+  /// The commit `revision` points at now.
+  func commit(repo: String, revision: String) async throws(HubError) -> String {
+    struct Revision: Decodable { var sha: String }
+    let url = endpoint.revisionURL(repo: repo, revision: revision)
+    let revisionInfo: Revision = try await getJSON(url, repo: repo, what: "revision '\(revision)'")
+    guard HubCache.isCommit(revisionInfo.sha) else {
+      throw .badAnswer(url: url, message: "'\(revisionInfo.sha)' is not a commit id")
+    }
+    return revisionInfo.sha
+  }
+
+  /// Every file of the repository at `commit`.
+  func files(repo: String, commit: String) async throws(HubError) -> [HubFile] {
+    let url = endpoint.treeURL(repo: repo, commit: commit)
+    let entries: [HubFile] = try await getJSON(url, repo: repo, what: "file list at \(commit.prefix(12))")
+    return entries.filter { $0.type == "file" }
+  }
+
+  private func getJSON<T: Decodable>(_ url: String, repo: String, what: String) async throws(HubError) -> T {
+    let response: HTTPResponse
+    do {
+      response = try await client.get(url, headers: endpoint.headers)
+    } catch {
+      throw .unreachable(url: url, attempts: 1, last: error.description)
+    }
+    switch response.status {
+    case 200..<300: break
+    case 401, 403: throw .unauthorized(repo: repo, status: response.status, tokenSent: endpoint.token != nil)
+    case 404: throw .notFound(repo: repo, what: what)
+    default:
+      throw .unreachable(url: url, attempts: 1, last: "HTTP \(response.status): \(response.text.prefix(200))")
+    }
+    do {
+      return try JSONDecoder().decode(T.self, from: Data(response.body))
+    } catch {
+      throw .badAnswer(url: url, message: "\(error)")
+    }
+  }
+}
