@@ -59,7 +59,9 @@ let package = Package(
       ]),
     .executableTarget(
       name: "strata",
-      dependencies: ["StrataRun", "StrataReport", "StrataEval", "StrataConfig", "StrataHub", argumentParser]),
+      dependencies: [
+        "StrataRun", "StrataReport", "StrataEval", "StrataConfig", "StrataHub", "StrataTelemetry", argumentParser,
+      ]),
 
     .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], resources: [.copy("Fixtures")]),
     .testTarget(

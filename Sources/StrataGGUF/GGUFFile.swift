@@ -15,7 +15,7 @@ public enum GGUFValue: Sendable, Equatable {
     switch self {
     case .uint(let value): value <= UInt64(Int.max) ? Int(value) : nil
     case .int(let value): Int(value)
-    case .float(let value): value.isFinite && value == value.rounded() ? Int(value) : nil
+    case .float(let value): Int(exactly: value)
     case .bool(let value): value ? 1 : 0
     default: nil
     }
@@ -34,9 +34,25 @@ public struct GGUFTensor: Sendable, Equatable {
   public let type: GGMLType
   /// Offset of its data from the start of the data section.
   public let offset: Int
+  public let elements: Int
+  /// Bytes of its data, checked when the header was read to lie inside the file.
+  public let bytes: Int
 
-  public var elements: Int { dimensions.reduce(1, *) }
-  public var bytes: Int { type.bytes(elements: elements) }
+  /// nil when the dimensions multiply past what any file could hold.
+  init?(name: String, dimensions: [Int], type: GGMLType, offset: Int) {
+    var elements = 1
+    for dimension in dimensions {
+      let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+      guard !overflow, product <= 1 << 48 else { return nil }
+      elements = product
+    }
+    self.name = name
+    self.dimensions = dimensions
+    self.type = type
+    self.offset = offset
+    self.elements = elements
+    self.bytes = type.bytes(elements: elements)
+  }
 }
 
 /// The header of a GGUF file: its metadata and tensor table, read without the
@@ -81,7 +97,7 @@ public struct GGUFFile: Sendable {
       metadata[key] = try reader.value(type: typeID, key: key, depth: 0)
     }
     var tensors: [GGUFTensor] = []
-    tensors.reserveCapacity(tensorCount)
+    tensors.reserveCapacity(min(tensorCount, 4096))
     for _ in 0..<tensorCount {
       let name = try reader.string()
       let dimensionCount: UInt32 = try reader.integer()
@@ -96,13 +112,25 @@ public struct GGUFFile: Sendable {
       guard let type = GGMLType.known(typeID) else { throw .unknownTensorType(path: path, tensor: name, type: typeID) }
       let offset: UInt64 = try reader.integer()
       guard offset <= UInt64(Int.max) else { throw reader.damaged("tensor \(name) has offset \(offset)") }
-      tensors.append(GGUFTensor(name: name, dimensions: dimensions, type: type, offset: Int(offset)))
+      guard offset <= 1 << 56,
+        let tensor = GGUFTensor(name: name, dimensions: dimensions, type: type, offset: Int(offset))
+      else { throw reader.damaged("tensor \(name): dimensions \(dimensions) or offset \(offset) past any file") }
+      tensors.append(tensor)
     }
     let alignment = metadata["general.alignment"]?.integer ?? 32
-    guard alignment > 0, alignment & (alignment - 1) == 0 else {
+    guard alignment > 0, alignment <= 1 << 20, alignment & (alignment - 1) == 0 else {
       throw reader.damaged("general.alignment is \(alignment)")
     }
     let dataOffset = (reader.position + alignment - 1) / alignment * alignment
+    // Every tensor's data must lie inside the file, as llama.cpp checks before it maps it.
+    let fileSize = Int((try? handle.seekToEnd()) ?? 0)
+    if let outside = tensors.first(where: { dataOffset + $0.offset + $0.bytes > fileSize }) {
+      throw .damaged(
+        path: path, at: dataOffset + outside.offset,
+        message:
+          "tensor \(outside.name) (\(outside.bytes) bytes) ends past the end of the file (\(fileSize) bytes): the file is incomplete or damaged"
+      )
+    }
     return GGUFFile(
       path: path, version: version, metadata: metadata, tensors: tensors, dataOffset: dataOffset,
       alignment: alignment)

@@ -110,8 +110,9 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
   /// sliding-window layers' smaller cache); the compute buffer is an estimate from the
   /// graph's largest activations, which llama.cpp sizes only when it builds the graph.
   public static func predict(_ shape: ModelShape, settings: LoadSettings, onDevice: Bool) -> MemoryEstimate {
-    let requested = settings.context.flatMap { $0 > 0 ? $0 : nil } ?? shape.trainedContext
-    let explicitSlots = settings.slots.flatMap { $0 > 0 ? $0 : nil }
+    // llama.cpp holds contexts in 32 bits and slots far below 2^16; anything past is clamped.
+    let requested = min(settings.context.flatMap { $0 > 0 ? $0 : nil } ?? shape.trainedContext, Int(UInt32.max))
+    let explicitSlots = settings.slots.flatMap { $0 > 0 ? min($0, 1 << 16) : nil }
     let autoSlots = explicitSlots == nil
     let slots = explicitSlots ?? 4
     let unified = autoSlots || settings.unifiedKV
@@ -120,14 +121,16 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
     let cells = unified ? padded : perSlot * slots
     var swaCells: Int?
     if let window = shape.slidingWindow {
-      let streamCells = min(perSlot, window * (unified ? slots : 1) + settings.microBatch)
+      let streamCells = min(perSlot, window * (unified ? slots : 1) + microBatch(settings))
       swaCells = min(perSlot, pad(streamCells, 256)) * (unified ? 1 : slots)
     }
-    var kv = 0
+    // In Double (exact below 2^53 bytes): a header at its bounds must not overflow an Int.
+    var kvTotal = 0.0
     for layer in 0..<shape.layers {
       let cellBytes = shape.kvCellBytes(layer: layer, keyType: settings.keyType, valueType: settings.valueType)
-      kv += cellBytes * (shape.slidingLayers[layer] ? swaCells ?? cells : cells)
+      kvTotal += Double(cellBytes) * Double(shape.slidingLayers[layer] ? swaCells ?? cells : cells)
     }
+    let kv = bounded(kvTotal)
     let compute = computeEstimate(shape, settings: settings, kvCells: cells, swaCells: swaCells, slots: slots)
     let runtime = runtimeEstimate(shape)
     guard onDevice else {
@@ -150,6 +153,13 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
   /// llama-server's own resident memory beside the buffers: 40 MiB and 160 bytes per
   /// vocabulary entry, fitted to the gap between the buffers llama.cpp logs and the peak
   /// RSS of SmolLM2 (49k entries) and Gemma 3 (262k) on the pinned build.
+  /// Bytes past 1 EiB are 1 EiB: no host has it, and sums of such parts stay in range.
+  static func bounded(_ bytes: Double) -> Int {
+    bytes.isFinite ? Int(min(max(bytes, 0), Double(1 << 60))) : 1 << 60
+  }
+
+  static func microBatch(_ settings: LoadSettings) -> Int { min(max(settings.microBatch, 1), 1 << 20) }
+
   static func runtimeEstimate(_ shape: ModelShape) -> Int {
     (40 << 20) + shape.vocabulary * 160
   }
@@ -164,15 +174,15 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
   static func computeEstimate(
     _ shape: ModelShape, settings: LoadSettings, kvCells: Int, swaCells: Int?, slots: Int
   ) -> Int {
-    let batch = settings.microBatch
+    let batch = Double(microBatch(settings))
     let flash = settings.flashAttention ?? true
-    let maskBytes = flash ? 2 : 4
-    let masks = batch * (kvCells + (swaCells ?? 0)) * maskBytes
-    let scores = flash ? 0 : batch * kvCells * shape.heads * 4
-    let rows =
-      batch * 4 * (flash ? 5 * shape.embedding + 3 * shape.feedForward : 3 * shape.embedding + shape.feedForward)
-    let logits = shape.vocabulary * 4 * slots
-    return masks + scores + rows + logits
+    let maskBytes = flash ? 2.0 : 4.0
+    let masks = batch * Double(kvCells + (swaCells ?? 0)) * maskBytes
+    let scores = flash ? 0 : batch * Double(kvCells) * Double(shape.heads) * 4
+    let width = flash ? 5 * shape.embedding + 3 * shape.feedForward : 3 * shape.embedding + shape.feedForward
+    let rows = batch * 4 * Double(width)
+    let logits = Double(shape.vocabulary) * 4 * Double(slots)
+    return bounded(masks + scores + rows + logits)
   }
 
   static func pad(_ value: Int, _ to: Int) -> Int { (value + to - 1) / to * to }

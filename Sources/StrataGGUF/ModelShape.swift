@@ -35,6 +35,7 @@ public struct ModelShape: Sendable, Equatable {
     let first = try GGUFFile.read(path: path)
     var files = [first]
     let parts = first["split.count"]?.integer ?? 1
+    guard parts <= 99_999 else { throw .damaged(path: path, at: 0, message: "split.count is \(parts)") }
     if parts > 1 {
       for part in 2...parts {
         guard let sibling = SplitPath.part(part, of: parts, besides: path) else {
@@ -50,35 +51,65 @@ public struct ModelShape: Sendable, Equatable {
     let first = files[0]
     let path = first.path
     func required(_ key: String) throws(GGUFError) -> Int {
-      guard let value = first[key]?.integer else { throw .missingKey(path: path, key: key) }
+      guard let raw = first[key] else { throw .missingKey(path: path, key: key) }
+      guard let value = raw.integer else { throw .damaged(path: path, at: 0, message: "\(key) is not a whole number") }
       return value
     }
     guard let arch = first["general.architecture"]?.text else {
       throw .missingKey(path: path, key: "general.architecture")
     }
-    let layers = try required("\(arch).block_count")
-    let embedding = try required("\(arch).embedding_length")
+    // Bounds far above any real model keep a hostile header's values from overflowing
+    // the estimate's arithmetic or allocating per-layer arrays of any size.
+    func within(_ key: String, _ value: Int, _ range: ClosedRange<Int>) throws(GGUFError) -> Int {
+      guard range.contains(value) else {
+        throw .damaged(
+          path: path, at: 0, message: "\(key) is \(value), outside \(range.lowerBound)…\(range.upperBound)")
+      }
+      return value
+    }
+    let layers = try within("\(arch).block_count", try required("\(arch).block_count"), 1...Self.maxLayers)
+    let embedding = try within(
+      "\(arch).embedding_length", try required("\(arch).embedding_length"), 1...Self.maxWidth)
     let headValues = Self.perLayer(first["\(arch).attention.head_count"], layers: layers)
     guard let heads = headValues?.max(), heads > 0 else {
       throw .missingKey(path: path, key: "\(arch).attention.head_count")
     }
+    _ = try within("\(arch).attention.head_count", heads, 1...Self.maxHeads)
     let kvHeads = Self.perLayer(first["\(arch).attention.head_count_kv"], layers: layers) ?? headValues ?? []
-    let keyLength = first["\(arch).attention.key_length"]?.integer ?? embedding / heads
-    let valueLength = first["\(arch).attention.value_length"]?.integer ?? embedding / heads
+    for value in kvHeads { _ = try within("\(arch).attention.head_count_kv", value, 0...Self.maxHeads) }
+    let keyLength = try within(
+      "\(arch).attention.key_length", first["\(arch).attention.key_length"]?.integer ?? embedding / heads,
+      1...Self.maxWidth)
+    let valueLength = try within(
+      "\(arch).attention.value_length", first["\(arch).attention.value_length"]?.integer ?? embedding / heads,
+      1...Self.maxWidth)
     let vocabulary: Int
     if case .array(let count, _)? = first["tokenizer.ggml.tokens"] {
       vocabulary = count
     } else {
       vocabulary = try required("\(arch).vocab_size")
     }
-    let feedForward = Self.perLayer(first["\(arch).feed_forward_length"], layers: layers)?.max() ?? 4 * embedding
+    _ = try within("vocabulary size", vocabulary, 1...Self.maxVocabulary)
+    let feedForward = try within(
+      "\(arch).feed_forward_length",
+      Self.perLayer(first["\(arch).feed_forward_length"], layers: layers)?.max() ?? 4 * embedding, 0...Self.maxWidth)
+    let trained = try within(
+      "\(arch).context_length", first["\(arch).context_length"]?.integer ?? 2048, 1...Self.maxContext)
     let (window, sliding) = Self.slidingWindow(first, arch: arch, layers: layers)
+    if let window { _ = try within("\(arch).attention.sliding_window", window, 1...Self.maxContext) }
     return ModelShape(
-      architecture: arch, layers: layers, trainedContext: first["\(arch).context_length"]?.integer ?? 2048,
+      architecture: arch, layers: layers, trainedContext: trained,
       embedding: embedding, heads: heads, kvHeads: kvHeads, keyLength: keyLength, valueLength: valueLength,
       vocabulary: vocabulary, feedForward: feedForward, slidingWindow: window, slidingLayers: sliding,
       weightBytes: files.reduce(0) { $0 + $1.tensorBytes }, paths: files.map(\.path))
   }
+
+  static let maxLayers = 4096
+  static let maxHeads = 1 << 16
+  static let maxWidth = 1 << 24
+  static let maxVocabulary = 1 << 24
+  /// llama.cpp keeps context sizes in 32 bits.
+  static let maxContext = Int(UInt32.max)
 
   /// A per-layer value that GGUF stores either once or as an array of one per layer.
   static func perLayer(_ value: GGUFValue?, layers: Int) -> [Int]? {
@@ -109,7 +140,7 @@ public struct ModelShape: Sendable, Equatable {
     case .array(let count, let values?) where count == layers:
       return (window, values.map { $0.integer == 1 })
     case let value?:
-      period = value.integer ?? 0
+      period = min(max(value.integer ?? 0, 0), layers + 1)
     case nil:
       switch arch {
       case "gemma3": period = 6

@@ -83,13 +83,16 @@ struct BlobFetcher: Sendable {
         if have > 0 {
           onEvent(.note("\(file.path): resuming at \(ByteCount.text(have)) of \(ByteCount.text(file.byteCount))"))
         }
-        let result = try await transfer(url: url, to: partial, from: have, file: file)
+        let result = try await transfer(url: url, to: partial, from: have, file: file, repo: repo)
         transferred += result.bytes
         switch result.ending {
         case .complete:
           break
-        case .retry(let reason, let retryAfter):
-          guard attempt < retry.attempts else { throw .unreachable(url: url, attempts: attempt, last: reason) }
+        case .retry(let reason, let retryAfter, let status):
+          guard attempt < retry.attempts else {
+            if let status { throw .throttled(url: url, status: status, retryAfter: retryAfter, attempts: attempt) }
+            throw .unreachable(url: url, attempts: attempt, last: reason)
+          }
           let wait = retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
           onEvent(.note("\(file.path): \(reason); trying again in \(String(format: "%.0f", wait)) s"))
           await retry.sleep(wait)
@@ -97,8 +100,14 @@ struct BlobFetcher: Sendable {
         }
       }
       guard FileSystem.size(of: partial) == file.byteCount else {
+        // A short answer with no error (no Content-Length, an empty 200): back off as for any failure.
         lastFailure =
           "the transfer ended at \(ByteCount.text(FileSystem.size(of: partial) ?? 0)) of \(ByteCount.text(file.byteCount))"
+        if attempt < retry.attempts {
+          let wait = retry.delay(afterAttempt: attempt, retryAfter: nil)
+          onEvent(.note("\(file.path): \(lastFailure); trying again in \(String(format: "%.0f", wait)) s"))
+          await retry.sleep(wait)
+        }
         continue
       }
       let actual = file.lfs != nil ? try FileDigest.sha256(of: partial) : try FileDigest.gitBlobID(of: partial)
@@ -133,11 +142,13 @@ struct BlobFetcher: Sendable {
 
   private enum Ending {
     case complete
-    case retry(String, retryAfter: String?)
+    /// `status`: the 429 or 5xx that asked for the retry, if one did.
+    case retry(String, retryAfter: String?, status: Int? = nil)
   }
 
   /// One request for the bytes from `offset` on, appended to `path`.
-  private func transfer(url: String, to path: String, from offset: Int, file: HubFile) async throws(HubError)
+  private func transfer(url: String, to path: String, from offset: Int, file: HubFile, repo: String)
+    async throws(HubError)
     -> (bytes: Int, ending: Ending)
   {
     let fd = open(path, O_WRONLY | O_CREAT, 0o644)
@@ -150,8 +161,15 @@ struct BlobFetcher: Sendable {
     do {
       outcome = try await client.download(url, headers: headers) { status, bytes in sink.write(status, bytes) }
     } catch {
+      if sink.overflowed {
+        // More bytes than the Hub lists: a wrong file or an endless answer, not a prefix to keep.
+        FileSystem.remove(path)
+        return (
+          sink.written, .retry("the server sent more than the \(file.byteCount) bytes the Hub lists", retryAfter: nil)
+        )
+      }
       if let failure = sink.failure { throw .io(path: path, message: failure) }
-      if case .cancelled = error { throw .unreachable(url: url, attempts: 1, last: "cancelled") }
+      if case .cancelled = error { throw .cancelled }
       return (sink.written, .retry(Self.reason(error), retryAfter: nil))
     }
     sink.finish()
@@ -163,11 +181,11 @@ struct BlobFetcher: Sendable {
       FileSystem.remove(path)
       return (0, .retry("the server refused the resume offset (HTTP 416)", retryAfter: nil))
     case 401, 403:
-      throw .unauthorized(repo: file.path, status: outcome.status, tokenSent: endpoint.token != nil)
+      throw .unauthorized(repo: repo, status: outcome.status, tokenSent: endpoint.token != nil)
     case 404:
       throw .notFound(repo: url, what: "file \(file.path)")
     case 429, 500..<600:
-      return (0, .retry("HTTP \(outcome.status)", retryAfter: outcome.headers["retry-after"]))
+      return (0, .retry("HTTP \(outcome.status)", retryAfter: outcome.headers["retry-after"], status: outcome.status))
     default:
       throw .unreachable(url: url, attempts: 1, last: "HTTP \(outcome.status): \(outcome.errorBody)")
     }
@@ -187,6 +205,8 @@ private final class FileSink: @unchecked Sendable {
   var position: Int
   var written = 0
   var failure: String?
+  /// The answer ran past `total`: the transfer was aborted.
+  var overflowed = false
   var restarted = false
   var lastReport: UInt64 = 0
 
@@ -206,6 +226,10 @@ private final class FileSink: @unchecked Sendable {
     }
     restarted = true
     guard let base = bytes.baseAddress else { return true }
+    guard position + bytes.count <= total else {
+      overflowed = true
+      return false
+    }
     var offset = 0
     while offset < bytes.count {
       let count = pwrite(fd, base + offset, bytes.count - offset, off_t(position))

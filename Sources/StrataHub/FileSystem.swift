@@ -40,12 +40,15 @@ enum FileSystem {
     }
   }
 
-  /// Makes `path` a symbolic link to `target`, replacing whatever was there.
+  /// Makes `path` a symbolic link to `target`, replacing whatever was there in one
+  /// rename, so a server opening the path meanwhile sees the old link or the new, never none.
   static func link(_ path: String, to target: String) throws(HubError) {
-    unlink(path)
-    guard symlink(target, path) == 0 else {
+    let temporary = "\(path).strata-\(getpid())"
+    unlink(temporary)
+    guard symlink(target, temporary) == 0 else {
       throw .io(path: path, message: "cannot create a link to \(target): \(String(cString: strerror(errno)))")
     }
+    try rename(temporary, to: path)
   }
 
   /// Every regular file under `directory` (links followed), as paths relative to it, sorted.

@@ -93,29 +93,86 @@ struct HubAPI: Sendable {
     return revisionInfo.sha
   }
 
-  /// Every file of the repository at `commit`.
+  /// Every file of the repository at `commit`, over every page of the listing (the
+  /// Hub pages long trees with a `Link: <…>; rel="next"` header), each checked safe
+  /// to store: a hostile mirror must not write outside the cache.
   func files(repo: String, commit: String) async throws(HubError) -> [HubFile] {
-    let url = endpoint.treeURL(repo: repo, commit: commit)
-    let entries: [HubFile] = try await getJSON(url, repo: repo, what: "file list at \(commit.prefix(12))")
-    return entries.filter { $0.type == "file" }
+    var url: String? = endpoint.treeURL(repo: repo, commit: commit)
+    var files: [HubFile] = []
+    var pages = 0
+    while let next = url, pages < 1000 {
+      pages += 1
+      let (entries, headers): ([HubFile], [String: String]) = try await getJSON(
+        next, repo: repo, what: "file list at \(commit.prefix(12))")
+      files += entries.filter { $0.type == "file" }
+      url = headers["link"].flatMap { Self.nextPage($0, base: endpoint.baseURL) }
+    }
+    for file in files { try Self.check(file, repo: repo) }
+    return files
+  }
+
+  /// The `rel="next"` target of a Link header, made absolute against the endpoint.
+  static func nextPage(_ link: String, base: String) -> String? {
+    for part in link.split(separator: ",") where part.contains("rel=\"next\"") {
+      guard let open = part.firstIndex(of: "<"), let close = part.firstIndex(of: ">"), open < close else { continue }
+      let target = String(part[part.index(after: open)..<close])
+      if target.hasPrefix("http://") || target.hasPrefix("https://") { return target }
+      if target.hasPrefix("/"), let url = URL(string: base), let scheme = url.scheme, let host = url.host {
+        return "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")\(target)"
+      }
+    }
+    return nil
+  }
+
+  /// Paths stay inside the snapshot (no absolute path, `..`, `.`, empty part, backslash
+  /// or NUL, as huggingface_hub refuses them too); digests are what their names say.
+  static func check(_ file: HubFile, repo: String) throws(HubError) {
+    let parts = file.path.split(separator: "/", omittingEmptySubsequences: false)
+    if file.path.hasPrefix("/") || file.path.contains("\\") || file.path.contains("\u{0}")
+      || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+    {
+      throw .unsafeEntry(repo: repo, entry: file.path, reason: "a path that leaves the snapshot")
+    }
+    let hex = { (text: String, count: Int) in
+      text.count == count && text.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+    }
+    if let lfs = file.lfs {
+      guard hex(lfs.oid, 64) else {
+        throw .unsafeEntry(repo: repo, entry: file.path, reason: "an LFS digest that is not SHA-256")
+      }
+    } else if !hex(file.oid, 40) {
+      throw .unsafeEntry(repo: repo, entry: file.path, reason: "a blob id that is not a git SHA-1")
+    }
+    guard file.byteCount >= 0, file.byteCount <= 1 << 50 else {
+      throw .unsafeEntry(repo: repo, entry: file.path, reason: "a size of \(file.byteCount) bytes")
+    }
   }
 
   private func getJSON<T: Decodable>(_ url: String, repo: String, what: String) async throws(HubError) -> T {
+    try await getJSON(url, repo: repo, what: what).0
+  }
+
+  private func getJSON<T: Decodable>(_ url: String, repo: String, what: String) async throws(HubError)
+    -> (T, [String: String])
+  {
     let response: HTTPResponse
     do {
       response = try await client.get(url, headers: endpoint.headers)
     } catch {
+      if case .cancelled = error { throw .cancelled }
       throw .unreachable(url: url, attempts: 1, last: error.description)
     }
     switch response.status {
     case 200..<300: break
     case 401, 403: throw .unauthorized(repo: repo, status: response.status, tokenSent: endpoint.token != nil)
     case 404: throw .notFound(repo: repo, what: what)
+    case 429, 500..<600:
+      throw .throttled(url: url, status: response.status, retryAfter: response.headers["retry-after"], attempts: 1)
     default:
       throw .unreachable(url: url, attempts: 1, last: "HTTP \(response.status): \(response.text.prefix(200))")
     }
     do {
-      return try JSONDecoder().decode(T.self, from: Data(response.body))
+      return (try JSONDecoder().decode(T.self, from: Data(response.body)), response.headers)
     } catch {
       throw .badAnswer(url: url, message: "\(error)")
     }

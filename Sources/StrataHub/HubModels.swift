@@ -14,9 +14,10 @@ public struct MissingQuant: Sendable, Equatable, CustomStringConvertible {
 
 /// Hugging Face models, seen through the cache.
 public enum HubModels {
-  /// The project with every Hugging Face model whose quants are all in the cache turned
-  /// into local files (the snapshot paths), and the quants still missing. A model with
-  /// any quant missing keeps its `repo_id` source, so the matrix expands the same either way.
+  /// The project with every Hugging Face model turned into local files: the snapshot
+  /// paths of the quants in the cache, ``NotPulled`` paths for the others (which fail
+  /// their cells as not pulled), and those missing quants. Every quant tag stays, so
+  /// the matrix expands the same whatever is pulled.
   public static func resolve(_ project: Project, cache: HubCache) -> (project: Project, missing: [MissingQuant]) {
     var resolved = project
     var missing: [MissingQuant] = []
@@ -27,10 +28,11 @@ public enum HubModels {
         if let found = HubLocator.find(cache: cache, model: model.name, repo: repo, revision: revision, quant: quant) {
           files[quant] = found.primary
         } else {
+          files[quant] = NotPulled.path(repo: repo, revision: revision, quant: quant)
           missing.append(MissingQuant(model: model.name, quant: quant, repo: repo, revision: revision))
         }
       }
-      if files.count == quants.count { resolved.models.models[index].source = .local(files: files) }
+      resolved.models.models[index].source = .local(files: files)
     }
     return (resolved, missing)
   }

@@ -88,11 +88,23 @@ public struct ModelPuller: Sendable {
       do {
         return try await call()
       } catch {
-        guard case .unreachable(let url, _, let last) = error else { throw error }
-        guard attempt < retry.attempts else { throw .unreachable(url: url, attempts: attempt, last: last) }
-        let wait = retry.delay(afterAttempt: attempt, retryAfter: nil)
-        onEvent(.note("\(url): \(last); trying again in \(String(format: "%.0f", wait)) s"))
+        let wait: Double
+        switch error {
+        case .unreachable(let url, _, let last):
+          guard attempt < retry.attempts else { throw .unreachable(url: url, attempts: attempt, last: last) }
+          wait = retry.delay(afterAttempt: attempt, retryAfter: nil)
+          onEvent(.note("\(url): \(last); trying again in \(String(format: "%.0f", wait)) s"))
+        case .throttled(let url, let status, let retryAfter, _):
+          guard attempt < retry.attempts else {
+            throw .throttled(url: url, status: status, retryAfter: retryAfter, attempts: attempt)
+          }
+          wait = retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+          onEvent(.note("\(url): HTTP \(status); trying again in \(String(format: "%.0f", wait)) s"))
+        default:
+          throw error
+        }
         await retry.sleep(wait)
+        if Task.isCancelled { throw .cancelled }
       }
     }
   }

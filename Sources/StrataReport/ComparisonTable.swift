@@ -43,6 +43,15 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   /// What the memory-fit check predicted for the memory the peak column measures:
   /// device memory where VRAM was sampled, else everything (host memory holds it all).
   public var predictedBytes: Int64? = nil
+  /// Which measured peak the prediction compares with.
+  public var predictedAgainst: MemoryPeak? = nil
+}
+
+/// The measured peak a memory prediction is compared with.
+public enum MemoryPeak: String, Sendable, Hashable, Codable {
+  case rss, vram
+  /// Device memory nobody sampled: nothing to compare with.
+  case none
 }
 
 /// Builds comparison rows from a run in the store.
@@ -78,6 +87,9 @@ public enum ComparisonBuilder {
       // Results come in the order they were stored: the first is the matrix's first task and method.
       let first = all.first.map { ($0.task, $0.method) }
       let answers = all.filter { $0.task == first?.0 && $0.method == first?.1 }
+      let prediction = cell.serverId.flatMap { servers[$0] }.flatMap {
+        Self.predicted($0, vramSampled: telemetry[cell.hash]?.peakVRAMBytes != nil)
+      }
       return ComparisonRow(
         cell: cell.hash, engine: cell.engine, model: cell.model, quant: cell.quant,
         axes: otherAxes(cell.assignmentJSON), status: Self.status(cell), failure: cell.failure,
@@ -96,15 +108,16 @@ public enum ComparisonBuilder {
         energyJoules: telemetry[cell.hash]?.energyJoules,
         joulesPerGeneratedToken: telemetry[cell.hash]?.joulesPerGeneratedToken,
         powerIncludesCPU: telemetry[cell.hash]?.telemetryJSON.flatMap(Self.powerIncludesCPU),
-        predictedBytes: cell.serverId.flatMap { servers[$0] }.flatMap {
-          Self.predicted($0, vramSampled: telemetry[cell.hash]?.peakVRAMBytes != nil)
-        })
+        predictedBytes: prediction?.bytes, predictedAgainst: prediction?.against)
     }
   }
 
-  static func predicted(_ server: ServerRecord, vramSampled: Bool) -> Int64? {
+  /// Like against like: a load predicted to sit in device memory against the peak VRAM,
+  /// one in host memory (a CPU backend, or a software device) against the peak RSS.
+  static func predicted(_ server: ServerRecord, vramSampled: Bool) -> (bytes: Int64, against: MemoryPeak)? {
     guard let host = server.predictedHostBytes, let device = server.predictedDeviceBytes else { return nil }
-    return vramSampled && device > 0 ? device : host + device
+    if device > 0 { return vramSampled ? (device, .vram) : (device, .none) }
+    return (host, .rss)
   }
 
   /// `powerIncludesCPU` of a stored telemetry summary; nil when absent or false.

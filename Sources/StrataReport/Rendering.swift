@@ -41,7 +41,13 @@ public enum ReportRenderer {
 
   /// How far the measured peak is from the prediction: " (+12%)" when the peak is higher.
   static func predictionError(_ row: ComparisonRow, predicted: Int64) -> String {
-    guard let peak = row.peakVRAMBytes ?? row.peakRSSBytes, predicted > 0 else { return "" }
+    let measured: Int64? =
+      switch row.predictedAgainst {
+      case .rss?: row.peakRSSBytes
+      case .vram?: row.peakVRAMBytes
+      default: nil
+      }
+    guard let peak = measured, predicted > 0 else { return "" }
     let percent = (Double(peak) - Double(predicted)) / Double(predicted) * 100
     return " (" + (percent >= 0 ? "+" : "") + format(percent, digits: 0) + "%)"
   }

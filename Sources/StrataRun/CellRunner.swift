@@ -65,7 +65,9 @@ struct CellRunner {
       perplexity: PerplexityRunner(
         engine: server.launch.engine, modelPath: server.launch.modelPath,
         flagArguments: server.launch.flagArguments, environment: context.environment),
-      sandbox: task.kind == .code ? try await items.sandbox(environment: context.environment) : CodeSandbox(),
+      sandbox: task.kind == .code
+        ? try await items.sandbox(host: context.host)
+        : CodeSandbox(hostEnvironment: context.environment, scratchDirectory: context.host.directories.temporary),
       concurrency: settings.slots)
     var asked = 0
     func store(_ answer: ScoredAnswer, of total: Int) throws {
@@ -157,9 +159,11 @@ extension LlamaServerClient {
 final class TaskItemCache: Sendable {
   private let state = Mutex<(loaded: [String: any Sendable], sandbox: CodeSandbox?)>(([:], nil))
 
-  func sandbox(environment: [String: String]) async throws -> CodeSandbox {
+  func sandbox(host: HostContext) async throws -> CodeSandbox {
     if let prepared = state.withLock({ $0.sandbox }) { return prepared }
-    let sandbox = try await CodeSandbox(hostEnvironment: environment).prepared()
+    let sandbox = try await CodeSandbox(
+      hostEnvironment: host.environment, scratchDirectory: host.directories.temporary
+    ).prepared()
     state.withLock { $0.sandbox = sandbox }
     return sandbox
   }

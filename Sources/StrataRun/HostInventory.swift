@@ -44,7 +44,7 @@ public struct HostInventory: Sendable, Codable, Hashable {
 
   /// Reads `/proc/cpuinfo`, `/proc/meminfo`, `/proc/sys/kernel/*` and
   /// `/etc/os-release` under the given roots (tests point them at fixtures).
-  public static func read(procRoot: String = "/proc", etcRoot: String = "/etc") -> HostInventory {
+  public static func read(procRoot: String, etcRoot: String) -> HostInventory {
     let cpuinfo = text("\(procRoot)/cpuinfo")
     let cpuLines = cpuinfo.split(separator: "\n")
     let model = cpuLines.first { $0.hasPrefix("model name") }.map(value) ?? "unknown"

@@ -13,7 +13,7 @@ public struct HostSamplers: Sendable {
   ///   driver, sysfs needs no open device node (libdrm makes strata a DRM client with its own
   ///   small VM on the GPU) and gives fan speed and memory load, which libdrm has no query for;
   /// - nvidia-smi only when NVML itself cannot be loaded: the tool is the slower path.
-  public static func detect(sysRoot: String = "/sys", devRoot: String = "/dev") -> HostSamplers {
+  public static func detect(sysRoot: String, devRoot: String, searchPath: String) -> HostSamplers {
     var statuses: [SamplerStatus] = []
     var available: [any DeviceSampler] = []
     func consider(_ sampler: any DeviceSampler) -> Bool {
@@ -26,7 +26,7 @@ public struct HostSamplers: Sendable {
       _ = consider(AMDGPULibDRMSampler(devRoot: devRoot))
     }
     if !consider(NVMLSampler()) {
-      _ = consider(NvidiaSMISampler())
+      _ = consider(NvidiaSMISampler(searchPath: searchPath))
     }
     return HostSamplers(statuses: statuses, available: available)
   }

@@ -27,14 +27,14 @@ public struct FreeMemory: Sendable, Equatable {
     let meminfo = (try? String(contentsOfFile: "\(procRoot)/meminfo", encoding: .utf8)) ?? ""
     let available = meminfo.split(separator: "\n").first { $0.hasPrefix("MemAvailable:") }
       .flatMap { line in line.split(separator: " ").dropFirst().first.flatMap { Int($0) } }
-      .map { $0 * 1024 }
+      .map { $0.multipliedReportingOverflow(by: 1024).overflow ? Int.max : $0 * 1024 }
     var devices: [(String, Int)] = []
     for sampler in samplers {
       for sample in (try? sampler.sampleDevices()) ?? [] {
         guard let total = sample.vramTotalBytes, let used = sample.vramUsedBytes, total > 0,
           !devices.contains(where: { $0.0 == sample.device })
         else { continue }
-        devices.append((sample.device, Int(total) - Int(min(used, total))))
+        devices.append((sample.device, Int(clamping: total - min(used, total))))
       }
     }
     return FreeMemory(hostBytes: available, devices: devices.sorted { $0.0 < $1.0 })
@@ -55,6 +55,19 @@ public struct FitVerdict: Sendable, Equatable {
   public var estimate: MemoryEstimate?
   /// "needs 1.2 GiB (weights …) : …, 0.8 GiB available on the host".
   public var detail: String
+  /// Where the prediction lands as checked: a software device's share counts as host memory.
+  public var hostBytes: Int?
+  public var deviceBytes: Int?
+
+  public init(
+    outcome: Outcome, estimate: MemoryEstimate?, detail: String, hostBytes: Int? = nil, deviceBytes: Int? = nil
+  ) {
+    self.outcome = outcome
+    self.estimate = estimate
+    self.detail = detail
+    self.hostBytes = hostBytes ?? estimate?.hostBytes
+    self.deviceBytes = deviceBytes ?? estimate?.deviceBytes
+  }
 }
 
 /// The memory-fit check: predicts each load from its GGUF header and the server's
@@ -65,9 +78,22 @@ public struct MemoryFit: Sendable {
   /// Memory left over after the load, so the host does not swap and the driver keeps room.
   public var headroomBytes: Int
 
-  public init(free: @escaping @Sendable () -> FreeMemory, headroomBytes: Int = 256 << 20) {
+  /// Whether the host shows a GPU (a DRM device). Without one, a GPU backend runs on a
+  /// software device (lavapipe) whose "device" memory is host memory; with one that no
+  /// sampler reads, the device share cannot be checked and is not charged to the host.
+  public var hostHasGPU: Bool
+  /// A load that does not fit is checked once more after this long: memory a stopped
+  /// server held can take a moment to come back (the driver, the page cache).
+  public var recheckSeconds: Double
+
+  public init(
+    free: @escaping @Sendable () -> FreeMemory, headroomBytes: Int = 256 << 20, hostHasGPU: Bool = false,
+    recheckSeconds: Double = 0
+  ) {
     self.free = free
     self.headroomBytes = headroomBytes
+    self.hostHasGPU = hostHasGPU
+    self.recheckSeconds = recheckSeconds
   }
 
   /// The prediction of one server, from its model's header and the arguments it will get.
@@ -100,12 +126,15 @@ public struct MemoryFit: Sendable {
     var problems: [String] = []
     var checked: [String] = []
     var hostNeed = estimate.hostBytes
+    var deviceNeed = estimate.deviceBytes
     if estimate.deviceBytes > 0 {
       let devices = Self.devices(of: engine, in: memory.devices)
-      if devices.isEmpty {
-        // No VRAM figure: a software device (lavapipe) allocates host memory, and a
-        // GPU nobody samples is given the benefit of the doubt only as far as the host goes.
+      if devices.isEmpty && !hostHasGPU {
+        // A software device (lavapipe) allocates its "device" memory on the host.
         hostNeed += estimate.deviceBytes
+        deviceNeed = 0
+      } else if devices.isEmpty {
+        checked.append("device memory not checked (no sampler reads this GPU's VRAM)")
       } else {
         let free = devices.reduce(0) { $0 + $1.bytes }
         let names = devices.map(\.device).joined(separator: ", ")
@@ -125,15 +154,18 @@ public struct MemoryFit: Sendable {
         checked.append(line)
       }
     }
+    var verdict = FitVerdict(
+      outcome: .fits, estimate: estimate, detail: "\(needs); \(checked.joined(separator: ", "))",
+      hostBytes: hostNeed, deviceBytes: deviceNeed)
     if !problems.isEmpty {
-      return FitVerdict(
-        outcome: .doesNotFit, estimate: estimate,
-        detail: "\(needs): \(problems.joined(separator: "; ")) (with \(ByteCount.text(headroomBytes)) headroom)")
+      verdict.outcome = .doesNotFit
+      verdict.detail =
+        "\(needs): \(problems.joined(separator: "; ")) (with \(ByteCount.text(headroomBytes)) headroom)"
+    } else if memory.hostBytes == nil && (deviceNeed == 0 || memory.devices.isEmpty) {
+      verdict.outcome = .unknown
+      verdict.detail = "\(needs); free memory unknown here"
     }
-    if checked.isEmpty {
-      return FitVerdict(outcome: .unknown, estimate: estimate, detail: "\(needs); free memory unknown here")
-    }
-    return FitVerdict(outcome: .fits, estimate: estimate, detail: "\(needs); \(checked.joined(separator: ", "))")
+    return verdict
   }
 
   /// The GPUs an engine's `gpus:` select, numbered in PCI order as strata makes

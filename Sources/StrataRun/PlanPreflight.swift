@@ -14,7 +14,7 @@ public enum PlanPreflight {
   /// `llama-server` (scripts/build-engines builds both).
   /// A bare binary name counts when `searchPath` (default: strata's `PATH`) has it.
   public static func missingFiles(
-    _ project: Project, plan: MatrixPlan, searchPath: String? = ProcessInfo.processInfo.environment["PATH"]
+    _ project: Project, plan: MatrixPlan, searchPath: String?
   ) -> [String] {
     var problems: [String] = []
     var seen: Set<String> = []
@@ -31,7 +31,10 @@ public enum PlanPreflight {
       if let engine, engine.mode == .process {
         require(engine.binary, "engine \(engine.name) binary", executable: true)
       }
-      if case .local(let files)? = project.model(named: group.key.model)?.source, let path = files[group.key.quant] {
+      // A quant not pulled from Hugging Face yet is pulled by `strata run` (validate notes it).
+      if case .local(let files)? = project.model(named: group.key.model)?.source, let path = files[group.key.quant],
+        NotPulled.repository(of: path) == nil
+      {
         require(path, "model \(group.key.model) \(group.key.quant)")
       }
       for task in tasks(of: group, in: project) {
@@ -81,12 +84,13 @@ public enum PlanPreflight {
   /// starts, so a sweep does not spend its performance scenarios first and then
   /// fail every code task.
   public static func sandboxProblem(
-    _ project: Project, plan: MatrixPlan, environment: [String: String]
+    _ project: Project, plan: MatrixPlan, host: HostContext
   ) async -> String? {
     let tasks = codeTasks(project, plan: plan)
     guard !tasks.isEmpty else { return nil }
     do {
-      _ = try await CodeSandbox(hostEnvironment: environment).prepared()
+      _ = try await CodeSandbox(hostEnvironment: host.environment, scratchDirectory: host.directories.temporary)
+        .prepared()
       return nil
     } catch {
       return "the code sandbox cannot run here, and the plan has code tasks (\(tasks.joined(separator: ", "))): "

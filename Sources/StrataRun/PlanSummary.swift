@@ -76,7 +76,11 @@ public struct PlanSummary: Sendable, Encodable {
       guard let model = project.model(named: parts[0]) else { continue }
       switch model.source {
       case .local(let files):
-        if let path = files[parts[1]], !FileManager.default.fileExists(atPath: path) {
+        if let path = files[parts[1]], let repo = NotPulled.repository(of: path) {
+          fetch.append(
+            "\(model.name) \(parts[1]): from Hugging Face \(repo), not pulled yet (`strata run` pulls it; `strata models pull \(model.name)` now)"
+          )
+        } else if let path = files[parts[1]], !FileManager.default.fileExists(atPath: path) {
           fetch.append("\(model.name) \(parts[1]): \(path) is missing")
         }
       case .huggingFace(let repo, _, let revision):

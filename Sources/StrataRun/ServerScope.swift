@@ -98,8 +98,8 @@ struct ServerScope {
 
   private func withPrediction(_ record: ServerRecord) -> ServerRecord {
     var record = record
-    record.predictedHostBytes = fit?.estimate.map { Int64($0.hostBytes) }
-    record.predictedDeviceBytes = fit?.estimate.map { Int64($0.deviceBytes) }
+    record.predictedHostBytes = fit?.hostBytes.map { Int64($0) }
+    record.predictedDeviceBytes = fit?.deviceBytes.map { Int64($0) }
     record.memoryFit = fit?.detail
     return record
   }

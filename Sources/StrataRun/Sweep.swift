@@ -98,14 +98,26 @@ public struct Sweep: Sendable {
       throw error
     }
     let left = schedule.entries.count - state.started
-    // Done means every cell of the run is: a resumed run's failed cells that were not retried count too.
-    let unfinished = try store.cells(runId: runId).filter { $0.status != .done && $0.status != .skipped }
-    let status: RunStatus = unfinished.isEmpty ? .done : .partial
-    let stopReason = state.stopReason.map {
-      "\($0): \(left) cell(s) left; `strata run --resume \(runId)` continues (a timer's `--resume auto` does)"
+    // Done means every cell of the run is: a resumed run's failed cells that were not retried count
+    // too, and so do cells that did not fit this time (a resume checks them again).
+    let cells = try store.cells(runId: runId)
+    let unfinished = cells.filter {
+      $0.status != .done && !($0.status == .skipped && $0.failureKind != .doesNotFit)
     }
+    let status: RunStatus = unfinished.isEmpty ? .done : .partial
+    let notFitting = cells.filter { $0.failureKind == .doesNotFit && $0.status == .skipped }.count
+    let stopReason =
+      state.stopReason.map {
+        "\($0): \(left) cell(s) left; `strata run --resume \(runId)` continues (a timer's `--resume auto` does)"
+      }
+      ?? (notFitting > 0
+        ? "\(notFitting) cell(s) did not fit in free memory; `strata run --resume \(runId)` checks them again (free memory first), --no-fit-check tries them anyway"
+        : nil)
     try store.finishRun(id: runId, status: status, at: context.wallClock(), stopReason: stopReason)
-    if let stopReason { context.progress(.budgetExhausted(left: left, message: stopReason)) }
+    if let stopReason {
+      context.progress(
+        state.stopReason != nil ? .budgetExhausted(left: left, message: stopReason) : .warning(stopReason))
+    }
     context.progress(
       .runFinished(runId: runId, done: state.tally.done, failed: state.tally.failed, skipped: state.tally.skipped))
     return SweepOutcome(
@@ -160,7 +172,11 @@ public struct Sweep: Sendable {
         }
         return
       }
-      let fit = memoryFit?.verdict(launch)
+      var fit = memoryFit?.verdict(launch)
+      if let memoryFit, fit?.outcome == .doesNotFit, memoryFit.recheckSeconds > 0 {
+        try await Task.sleep(nanoseconds: UInt64(memoryFit.recheckSeconds * 1e9))
+        fit = memoryFit.verdict(launch)
+      }
       if let fit { context.progress(.memoryChecked(fit, cells: pending.count)) }
       if let fit, fit.outcome == .doesNotFit {
         // Minutes of a load that would fail are not spent: the cells are skipped with the figures.
@@ -401,6 +417,7 @@ extension Project {
     guard let model = model(named: key.model) else { throw .unknownModel(key.model) }
     guard case .local(let files) = model.source else { throw .modelNotLocal(model.name) }
     guard let path = files[key.quant] else { throw .missingQuant(model: model.name, quant: key.quant) }
+    if NotPulled.repository(of: path) != nil { throw .modelNotLocal(model.name) }
     guard FileManager.default.fileExists(atPath: path) else { throw .modelFileMissing(model: model.name, path: path) }
     return (engine, path)
   }

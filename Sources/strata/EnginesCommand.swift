@@ -24,9 +24,10 @@ struct EnginesCommand: AsyncParsableCommand {
   var names: [String] = []
 
   func run() async throws {
+    let host = LiveHost.context()
     let engines: [String: EngineSpec]
     do {
-      engines = try ProjectLoader.loadEngines(directory: directory)
+      engines = try ProjectLoader.loadEngines(directory: directory, expander: host.pathExpander)
     } catch {
       printError(error.description)
       throw ExitCode(2)
@@ -36,7 +37,7 @@ struct EnginesCommand: AsyncParsableCommand {
         "no engine '\(unknown)' in \(directory)/engines; known: \(engines.keys.sorted().joined(separator: ", "))")
       throw ExitCode(2)
     }
-    let inspector = EngineInspector.onThisHost(environment: ProcessInfo.processInfo.environment)
+    let inspector = EngineInspector.onThisHost(environment: host.environment)
     var reports: [EngineReport] = []
     for name in names.isEmpty ? engines.keys.sorted() : names {
       if let engine = engines[name] { reports.append(await inspector.inspect(engine)) }

@@ -38,7 +38,7 @@ struct ModelsPullCommand: AsyncParsableCommand {
     let host = LiveHost.context()
     let models: ModelsFile
     do {
-      models = try ProjectLoader.loadModels(directory: options.directory)
+      models = try ProjectLoader.loadModels(directory: options.directory, expander: host.pathExpander)
     } catch {
       printError(error.description)
       throw ExitCode(2)
@@ -85,6 +85,7 @@ struct ModelsPullCommand: AsyncParsableCommand {
       } catch {
         terminal.finish()
         printError("\(spec.name): \(error)")
+        if case .cancelled = error { throw ExitCode(130) }
         failures += 1
       }
     }
@@ -102,7 +103,7 @@ struct ModelsListCommand: AsyncParsableCommand {
     let host = LiveHost.context()
     let models: ModelsFile
     do {
-      models = try ProjectLoader.loadModels(directory: options.directory)
+      models = try ProjectLoader.loadModels(directory: options.directory, expander: host.pathExpander)
     } catch {
       printError(error.description)
       throw ExitCode(2)
@@ -197,6 +198,7 @@ enum HubPulling {
       } catch {
         terminal.finish()
         printError("\(name): \(error)")
+        if case .cancelled = error { throw ExitCode(130) }
         printError("hint: nothing was run; fix the above and start again (downloaded bytes are kept and resumed)")
         throw ExitCode(1)
       }

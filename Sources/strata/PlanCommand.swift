@@ -6,6 +6,7 @@ import StrataHub
 import StrataMatrix
 import StrataRun
 import StrataStore
+import StrataTelemetry
 
 struct PlanCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -40,16 +41,18 @@ struct PlanCommand: AsyncParsableCommand {
 
   /// Free memory as `strata run` reads it: the host's, and the device samplers' that work here.
   static func memoryFit(_ host: HostContext) -> MemoryFit {
-    let samplers = HostSamplers.detect(sysRoot: host.roots.sys, devRoot: host.roots.dev).available
+    let samplers = HostSamplers.detect(sysRoot: host.roots.sys, devRoot: host.roots.dev, searchPath: host.searchPath)
+      .available
     let procRoot = host.roots.proc
-    return MemoryFit(free: { FreeMemory.read(procRoot: procRoot, samplers: samplers) })
+    return MemoryFit(
+      free: { FreeMemory.read(procRoot: procRoot, samplers: samplers) }, hostHasGPU: !DRMDevices.enumerate().isEmpty)
   }
 
   func run() async throws {
     let host = LiveHost.context()
     // Pulled Hugging Face models count as local files; the others are listed to fetch.
     let project = HubModels.resolve(
-      try loadProject(options, matrix: matrix),
+      try loadProject(options, matrix: matrix, host: host),
       cache: HubCache.standard(environment: host.environment, home: host.directories.home)
     ).project
     var plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)

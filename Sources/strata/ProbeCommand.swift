@@ -27,8 +27,9 @@ struct ProbeCommand: AsyncParsableCommand {
 
   /// The sampling loop's own benchmark: how close ticks land to their schedule
   /// and how much CPU the sampling thread uses.
-  private func watchSampling(seconds: Double, samplers: [any DeviceSampler]) async throws {
-    let recorder = TelemetryRecorder(samplers: samplers, rateHz: rate)
+  private func watchSampling(seconds: Double, samplers: [any DeviceSampler], procRoot: String) async throws {
+    let recorder = TelemetryRecorder(
+      samplers: samplers, processSampler: ProcessSampler(procRoot: procRoot), rateHz: rate)
     recorder.start()
     recorder.attach(pid: getpid())
     try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
@@ -48,8 +49,10 @@ struct ProbeCommand: AsyncParsableCommand {
     }
   }
   func run() async throws {
-    let host = HostInventory.read()
-    let samplers = HostSamplers.detect()
+    let context = LiveHost.context()
+    let host = HostInventory.read(procRoot: context.roots.proc, etcRoot: context.roots.etc)
+    let samplers = HostSamplers.detect(
+      sysRoot: context.roots.sys, devRoot: context.roots.dev, searchPath: context.searchPath)
     var devices: [DeviceSample] = []
     for sampler in samplers.available {
       devices += (try? sampler.sampleDevices()) ?? []
@@ -78,7 +81,7 @@ struct ProbeCommand: AsyncParsableCommand {
       printText(report)
     }
     if let seconds = watch {
-      try await watchSampling(seconds: seconds, samplers: samplers.available)
+      try await watchSampling(seconds: seconds, samplers: samplers.available, procRoot: context.roots.proc)
     }
   }
 

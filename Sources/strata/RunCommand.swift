@@ -115,7 +115,7 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     let host = LiveHost.context()
-    let loaded = try loadProject(options, matrix: matrix)
+    let loaded = try loadProject(options, matrix: matrix, host: host)
     var plan = MatrixExpander.plan(loaded.matrix, quantsByModel: loaded.quantsByModel)
     guard !plan.cells.isEmpty else {
       printError("the matrix plans no cells: \(plan.skipped.count) were excluded (see `strata validate`)")
@@ -154,7 +154,7 @@ struct RunCommand: AsyncParsableCommand {
       printError("\(error)")
       throw ExitCode(2)
     }
-    if let problem = await PlanPreflight.sandboxProblem(project, plan: plan, environment: environment) {
+    if let problem = await PlanPreflight.sandboxProblem(project, plan: plan, host: host) {
       printError(problem)
       throw ExitCode(2)
     }
@@ -172,7 +172,7 @@ struct RunCommand: AsyncParsableCommand {
       )
       for leftover in leftovers { terminal.note("  \(leftover)") }
     }
-    let samplers = HostSamplers.detect(sysRoot: host.roots.sys, devRoot: host.roots.dev)
+    let samplers = HostSamplers.detect(sysRoot: host.roots.sys, devRoot: host.roots.dev, searchPath: host.searchPath)
     for status in samplers.statuses where !status.available {
       terminal.note("telemetry: \(status.sampler) not used: \(status.reason ?? "unavailable")")
     }
@@ -203,7 +203,9 @@ struct RunCommand: AsyncParsableCommand {
     if !noFitCheck {
       let procRoot = host.roots.proc
       let samplers = context.deviceSamplers
-      sweep.memoryFit = MemoryFit(free: { FreeMemory.read(procRoot: procRoot, samplers: samplers) })
+      sweep.memoryFit = MemoryFit(
+        free: { FreeMemory.read(procRoot: procRoot, samplers: samplers) }, hostHasGPU: !context.drmDevices().isEmpty,
+        recheckSeconds: 3)
     }
     sweep.budget = RunBudget(
       maxSeconds: maxDuration.flatMap(Duration.parse) ?? project.matrix.budget?.hours.map { $0 * 3600 },

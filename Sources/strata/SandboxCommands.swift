@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataConfig
 import StrataEval
 
 /// `strata sandbox`: the code sandbox on its own, to check it on this host or to
@@ -43,10 +44,12 @@ struct SandboxOptions: ParsableArguments {
     return SandboxUser(uid: uid, gid: gid)
   }
 
-  var sandbox: CodeSandbox {
+  func sandbox(_ host: HostContext) -> CodeSandbox {
     var limits = SandboxLimits()
     limits.wallSeconds = wallSeconds
-    return CodeSandbox(python: python, limits: limits, user: parsedUser ?? .nobody)
+    return CodeSandbox(
+      python: python, limits: limits, user: parsedUser ?? .nobody, hostEnvironment: host.environment,
+      scratchDirectory: host.directories.temporary)
   }
 }
 
@@ -57,7 +60,7 @@ struct SandboxCheckCommand: AsyncParsableCommand {
   @OptionGroup var options: SandboxOptions
 
   func run() async throws {
-    let status = await options.sandbox.status()
+    let status = await options.sandbox(LiveHost.context()).status()
     emit("sandbox \(status)")
     if case .unavailable = status { throw ExitCode(1) }
   }
@@ -87,7 +90,8 @@ struct SandboxRunCommand: AsyncParsableCommand {
     }
     let outcome: SandboxOutcome
     do {
-      outcome = try await options.sandbox.run(SandboxProgram(source: String(decoding: data, as: UTF8.self)))
+      outcome = try await options.sandbox(LiveHost.context()).run(
+        SandboxProgram(source: String(decoding: data, as: UTF8.self)))
     } catch {
       printError("strata: \(error)")
       throw ExitCode(2)

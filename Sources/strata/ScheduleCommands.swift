@@ -73,7 +73,7 @@ struct ScheduleInstallCommand: AsyncParsableCommand {
 
   func run() async throws {
     let host = LiveHost.context()
-    let loaded = try loadProject(project, matrix: matrix)
+    let loaded = try loadProject(project, matrix: matrix, host: host)
     let directory = URL(fileURLWithPath: project.directory).standardizedFileURL.path
     let units = SystemdUnits(
       name: schedule.name, executable: try strataExecutable(host), projectDirectory: directory,

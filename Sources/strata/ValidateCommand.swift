@@ -18,7 +18,7 @@ struct ValidateCommand: AsyncParsableCommand {
   func run() async throws {
     let host = LiveHost.context()
     let (project, notPulled) = HubModels.resolve(
-      try loadProject(options, matrix: matrix),
+      try loadProject(options, matrix: matrix, host: host),
       cache: HubCache.standard(environment: host.environment, home: host.directories.home))
     let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
     emit(PlanPrinter.describe(plan))
@@ -27,7 +27,7 @@ struct ValidateCommand: AsyncParsableCommand {
     for missing in notPulled where needed.contains("\(missing.model)\u{0}\(missing.quant)") {
       printError("note: \(missing); `strata run` pulls it first, or `strata models pull \(missing.model)` now")
     }
-    let missing = PlanPreflight.missingFiles(project, plan: plan)
+    let missing = PlanPreflight.missingFiles(project, plan: plan, searchPath: host.searchPath)
     guard missing.isEmpty else {
       printError((["files the planned cells need are missing:"] + missing.map { "  \($0)" }).joined(separator: "\n"))
       printError(
@@ -35,7 +35,7 @@ struct ValidateCommand: AsyncParsableCommand {
       throw ExitCode(2)
     }
     if let problem = await PlanPreflight.sandboxProblem(
-      project, plan: plan, environment: host.environment)
+      project, plan: plan, host: host)
     {
       printError(problem)
       throw ExitCode(2)
@@ -44,9 +44,9 @@ struct ValidateCommand: AsyncParsableCommand {
 }
 
 /// Loads the project, printing config errors as the user should see them.
-func loadProject(_ options: ProjectOptions, matrix: String?) throws -> Project {
+func loadProject(_ options: ProjectOptions, matrix: String?, host: HostContext) throws -> Project {
   do {
-    return try ProjectLoader.load(directory: options.directory, matrixPath: matrix)
+    return try ProjectLoader.load(directory: options.directory, matrixPath: matrix, expander: host.pathExpander)
   } catch {
     printError(error.description)
     throw ExitCode(2)

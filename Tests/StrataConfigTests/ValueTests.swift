@@ -65,11 +65,15 @@ struct ValueTests {
     #expect(Scenario(name: name) == nil)
   }
 
-  @Test func standardExpanderDefaultsStrataCacheUnderHome() throws {
-    let expander = PathExpander.standard(environment: ["HOME": "/home/a"])
-    #expect(try expander.expand("${STRATA_CACHE}/models") == "/home/a/.cache/strata/models")
-    #expect(try expander.expand("~") == "/home/a")
-    let custom = PathExpander.standard(environment: ["HOME": "/home/a", "STRATA_CACHE": "/fast/cache"])
+  @Test func standardExpanderTakesHomeAndTheCacheFromTheHostContext() throws {
+    let directories = HostDirectories.xdg(home: "/home/a", environment: [:], temporary: "/tmp")
+    let host = HostContext(
+      roots: .system, environment: ["HOME": "/elsewhere"], directories: directories,
+      clock: HostClock(wall: { 0 }, monotonic: { 0 }), hostname: "h", interactive: false)
+    #expect(try host.pathExpander.expand("${STRATA_CACHE}/models") == "/home/a/.cache/strata/models")
+    #expect(try host.pathExpander.expand("~") == "/home/a")
+    let custom = PathExpander.standard(
+      environment: ["STRATA_CACHE": "/fast/cache"], home: "/home/a", cache: "/home/a/.cache/strata")
     #expect(try custom.expand("${STRATA_CACHE}/bin") == "/fast/cache/bin")
   }
 

@@ -32,7 +32,7 @@ struct CodeSandboxTests {
   func sandbox(
     _ scratch: Scratch, wall: Double = generousWallSeconds, cpu: Int? = 2, memory: Int? = 512 << 20
   ) -> CodeSandbox {
-    CodeSandbox(
+    CodeSandbox.onThisMachine(
       limits: SandboxLimits(wallSeconds: wall, cpuSeconds: cpu, memoryBytes: memory), scratchDirectory: scratch.path)
   }
 
@@ -253,7 +253,7 @@ struct CodeSandboxTests {
     #expect(python.hasPrefix("/") && python.contains("python3"))
     #expect(FileManager.default.isExecutableFile(atPath: python))
     #expect(identity == (getuid() == 0 ? .switchTo(.nobody) : .callerInUserNamespace(uid: getuid())))
-    let missing = await CodeSandbox(python: "no-such-python", scratchDirectory: scratch.path).status()
+    let missing = await CodeSandbox.onThisMachine(python: "no-such-python", scratchDirectory: scratch.path).status()
     #expect(missing.description.contains("no no-such-python in PATH"))
   }
 }

@@ -161,11 +161,11 @@ struct SandboxClassifierTests {
 
   @Test("a missing interpreter names the PATH searched and the fix")
   func missingPython() {
-    let sandbox = CodeSandbox(python: "python3-not-here", hostEnvironment: ["PATH": "/nonexistent/bin"])
+    let sandbox = CodeSandbox.onThisMachine(python: "python3-not-here", hostEnvironment: ["PATH": "/nonexistent/bin"])
     #expect(throws: SandboxError.pythonNotFound(command: "python3-not-here", searchPath: "/nonexistent/bin")) {
       try sandbox.resolvePython()
     }
-    let absolute = CodeSandbox(python: "/nonexistent/python3")
+    let absolute = CodeSandbox.onThisMachine(python: "/nonexistent/python3")
     #expect(throws: SandboxError.self) { try absolute.resolvePython() }
   }
 }

@@ -15,7 +15,8 @@ import Testing
 @Suite("Code sandbox contains model-written code (as the test's user)")
 struct SandboxEscapeTests {
   func sandbox() async throws -> CodeSandbox {
-    try await CodeSandbox(limits: SandboxLimits(wallSeconds: 20, cpuSeconds: 5, memoryBytes: 512 << 20)).prepared()
+    try await CodeSandbox.onThisMachine(limits: SandboxLimits(wallSeconds: 20, cpuSeconds: 5, memoryBytes: 512 << 20))
+      .prepared()
   }
 
   @Test("is contained", arguments: SandboxEscape.all)

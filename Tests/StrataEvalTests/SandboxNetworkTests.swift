@@ -63,7 +63,7 @@ struct SandboxNetworkTests {
   }
 
   func scratchSandbox() -> CodeSandbox {
-    CodeSandbox(limits: SandboxLimits(wallSeconds: 20, cpuSeconds: 3, memoryBytes: 512 << 20))
+    CodeSandbox.onThisMachine(limits: SandboxLimits(wallSeconds: 20, cpuSeconds: 3, memoryBytes: 512 << 20))
   }
 
   @Test("a loopback connection that works outside fails inside the sandbox")

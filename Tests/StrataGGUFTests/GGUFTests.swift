@@ -23,15 +23,15 @@ import Testing
     file.strings("tokenizer.ggml.tokens", count: 1000)
     file.tensor("token_embd.weight", [64, 1000], type: 8, offset: 0)
     file.tensor("blk.0.ffn_up.weight", [256, 64], type: 12, offset: 68_000)
+    file.dataBytes = 68_000 + 9_216
     return file
   }
 
   @Test func readsMetadataTensorsAndTheShapeOfAHandMadeModel() throws {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    var file = Self.tinyModel()
+    let file = Self.tinyModel()
     let headerEnd = file.bytes.count
-    file.bytes += [UInt8](repeating: 0, count: 68_000 + 9_216 + 64)
     try file.write("\(dir)/m.gguf")
 
     let gguf = try GGUFFile.read(path: "\(dir)/m.gguf")
@@ -116,6 +116,92 @@ import Testing
     try noArch.write("\(dir)/noarch.gguf")
     #expect(throws: GGUFError.missingKey(path: "\(dir)/noarch.gguf", key: "general.architecture")) {
       try ModelShape.read(path: "\(dir)/noarch.gguf")
+    }
+  }
+}
+
+/// Headers written to break the reader: each is refused with the file and what is wrong,
+/// never a trap or an allocation of the size the header claims.
+@Suite struct HostileGGUFTests {
+  static func refuse(_ file: GGUFWriter, shape: Bool = false, containing text: String) throws {
+    let dir = try GGUFHeaderTests.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = "\(dir)/hostile.gguf"
+    try file.write(path)
+    #expect {
+      if shape { _ = try ModelShape.read(path: path) } else { _ = try GGUFFile.read(path: path) }
+    } throws: { error in
+      guard case .damaged(path, _, let message) = error as? GGUFError else { return false }
+      return message.contains(text)
+    }
+  }
+
+  @Test func dimensionsThatMultiplyPastAnyFile() throws {
+    var file = GGUFWriter(tensors: 1, metadata: 0)
+    file.tensor("x", [1 << 31 - 1, 1 << 31 - 1, 1 << 31 - 1], type: 0, offset: 0)
+    try Self.refuse(file, containing: "past any file")
+  }
+
+  @Test func aTensorThatEndsPastTheEndOfTheFile() throws {
+    var file = GGUFWriter(tensors: 1, metadata: 0)
+    file.tensor("x", [1024], type: 0, offset: 0)
+    file.dataBytes = 1000
+    try Self.refuse(file, containing: "ends past the end of the file")
+  }
+
+  @Test func anAlignmentNoAllocatorWouldUse() throws {
+    var file = GGUFWriter(tensors: 0, metadata: 1)
+    file.uint32("general.alignment", 1 << 31)
+    try Self.refuse(file, containing: "general.alignment")
+  }
+
+  /// Layer counts and widths outside what llama.cpp loads, in every encoding GGUF allows.
+  @Test(arguments: [
+    ("llama.block_count", GGUFValueBits.float32(1e30)),
+    ("llama.block_count", .int32(-3)),
+    ("llama.block_count", .uint64(1 << 40)),
+    ("llama.context_length", .uint64(1 << 40)),
+    ("llama.attention.head_count_kv", .uint64(1 << 20)),
+  ])
+  func shapesOutsideAnyModel(_ key: String, _ value: GGUFValueBits) throws {
+    let fallbacks = [("llama.block_count", 2), ("llama.context_length", 4096)].filter { $0.0 != key }
+    var file = GGUFWriter(tensors: 0, metadata: UInt64(5 + fallbacks.count))
+    file.text("general.architecture", "llama")
+    for (name, fallback) in fallbacks { file.uint32(name, UInt32(fallback)) }
+    file.uint32("llama.embedding_length", 64)
+    file.uint32("llama.attention.head_count", 8)
+    file.uint32("llama.vocab_size", 100)
+    value.write(key, into: &file)
+    try Self.refuse(file, shape: true, containing: key.hasSuffix("block_count") ? "block_count" : key)
+  }
+}
+
+/// A GGUF metadata value by its wire type, for hostile headers.
+enum GGUFValueBits: Sendable, CustomStringConvertible {
+  case float32(Float)
+  case int32(Int32)
+  case uint64(UInt64)
+
+  var description: String {
+    switch self {
+    case .float32(let value): "float32 \(value)"
+    case .int32(let value): "int32 \(value)"
+    case .uint64(let value): "uint64 \(value)"
+    }
+  }
+
+  func write(_ key: String, into file: inout GGUFWriter) {
+    file.string(key)
+    switch self {
+    case .float32(let value):
+      file.put(UInt32(6))
+      file.put(value.bitPattern)
+    case .int32(let value):
+      file.put(UInt32(5))
+      file.put(value)
+    case .uint64(let value):
+      file.put(UInt32(10))
+      file.put(value)
     }
   }
 }

@@ -61,8 +61,10 @@ import Testing
     let quant = try #require(pulled.first)
     #expect(quant.commit == hub.commit && quant.bytes == size)
     #expect(quant.primary == cache.snapshotDirectory(repo: Self.repo, commit: hub.commit) + "/" + Self.fileName)
-    // The bytes on disk are the demo model's, checked by coreutils rather than the code under test.
-    #expect(try FileDigest.sha256(of: quant.primary) == hub.files[0].sha256)
+    // The bytes on disk are the demo model's, byte for byte.
+    #expect(
+      try Data(contentsOf: URL(fileURLWithPath: quant.primary))
+        == Data(contentsOf: URL(fileURLWithPath: Self.demoModel)))
     #expect(
       try FileManager.default.destinationOfSymbolicLink(atPath: quant.primary) == "../../blobs/\(hub.files[0].sha256)")
     #expect(
@@ -154,6 +156,49 @@ import Testing
       guard case .notFound = error as? HubError else { return false }
       return true
     }
+  }
+
+  @Test func followsEveryPageOfTheTreeListing() async throws {
+    let root = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    var files: [(String, String)] = []
+    for part in 1...3 {
+      let source = root + "/part\(part)"
+      try Data(repeating: UInt8(part), count: 1000).write(to: URL(fileURLWithPath: source))
+      files.append(("m-Q8_0-0000\(part)-of-00003.gguf", source))
+    }
+    // One entry a page: only following `Link: rel="next"` finds the second and third parts.
+    let hub = try HubStandIn(repo: "o/paged", files: files, treePageSize: 1)
+    defer { hub.stop() }
+    let pulled = try await Self.puller(hub, cache: HubCache(root: root + "/hub")).pull(
+      model: "m", repo: "o/paged", revision: nil, quants: ["Q8_0"])
+    #expect(pulled.first?.paths.count == 3)
+    #expect(hub.log.requests.filter { $0.path.contains("/tree/") }.count == 3)
+  }
+
+  /// What a hostile mirror might list: paths out of the snapshot, digests that are paths.
+  @Test(arguments: [
+    #"{"type":"file","oid":"0000000000000000000000000000000000000000","size":4,"path":"../../../../escape-Q4_0.gguf"}"#,
+    #"{"type":"file","oid":"0000000000000000000000000000000000000000","size":4,"path":"/etc/escape-Q4_0.gguf"}"#,
+    #"{"type":"file","oid":"x","size":4,"path":"ok-Q4_0.gguf","lfs":{"oid":"../../../escape","size":4}}"#,
+    #"{"type":"file","oid":"../escape","size":4,"path":"ok-Q4_0.gguf"}"#,
+  ])
+  func refusesEntriesThatWouldLeaveTheCache(_ entry: String) async throws {
+    let root = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try Data("GGUF".utf8).write(to: URL(fileURLWithPath: root + "/real"))
+    let hub = try HubStandIn(repo: "o/hostile", files: [("real-Q8_0.gguf", root + "/real")], extraTreeEntry: entry)
+    defer { hub.stop() }
+    await #expect {
+      try await Self.puller(hub, cache: HubCache(root: root + "/hub")).pull(
+        model: "m", repo: "o/hostile", revision: nil, quants: ["Q8_0"])
+    } throws: { error in
+      guard case .unsafeEntry(_, _, let reason) = error as? HubError else { return false }
+      return "\(error)".contains("HF_ENDPOINT") && !reason.isEmpty
+    }
+    // Nothing was fetched or written: no blob, no link, nothing beside the cache.
+    #expect(hub.log.bodyBytes == 0)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["real"])
   }
 
   @Test func givesUpOnAnUnreachableHubWithWhatToCheck() async throws {

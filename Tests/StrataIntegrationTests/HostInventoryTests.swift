@@ -57,7 +57,8 @@ struct HostInventoryTests {
 struct HostSamplersTests {
   @Test("each GPU sampler says whether it works and, if not, why; none claims a GPU on a machine without one")
   func detect() {
-    let samplers = HostSamplers.detect(sysRoot: "/nonexistent-sys", devRoot: "/nonexistent-dev")
+    let samplers = HostSamplers.detect(
+      sysRoot: "/nonexistent-sys", devRoot: "/nonexistent-dev", searchPath: "/usr/bin:/bin")
     // Without amdgpu sysfs, libdrm is asked next for the same GPUs.
     #expect(samplers.statuses.map(\.sampler).prefix(3) == ["amdgpu-sysfs", "amdgpu-libdrm", "nvml"])
     #expect(samplers.statuses.dropFirst().first?.reason?.hasPrefix("no /nonexistent-dev/dri:") == true)
@@ -76,7 +77,7 @@ struct HostSamplersTests {
     try FileManager.default.createDirectory(at: device, withIntermediateDirectories: true)
     try "DRIVER=amdgpu\nPCI_ID=1002:744C\nPCI_SLOT_NAME=0000:03:00.0\n".write(
       to: device.appendingPathComponent("uevent"), atomically: true, encoding: .utf8)
-    let samplers = HostSamplers.detect(sysRoot: root.path, devRoot: "/nonexistent-dev")
+    let samplers = HostSamplers.detect(sysRoot: root.path, devRoot: "/nonexistent-dev", searchPath: "/usr/bin:/bin")
     #expect(samplers.statuses.first == SamplerStatus(sampler: "amdgpu-sysfs", available: true))
     #expect(!samplers.statuses.map(\.sampler).contains("amdgpu-libdrm"))
     #expect(samplers.available.map(\.name).filter { $0.hasPrefix("amdgpu") } == ["amdgpu-sysfs"])

@@ -16,7 +16,7 @@ struct SweepIntegrationTests {
   func twoCells() async throws {
     try await ServerTestLock.run {
       let dir = try RealParts.project(matrix: RealParts.twoCellMatrix)
-      let project = try ProjectLoader.load(directory: dir)
+      let project = try ProjectLoader.load(directory: dir, expander: TestHost.expander)
       let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
       #expect(plan.cells.count == 2)
       #expect(plan.groups.count == 2)
@@ -125,7 +125,7 @@ struct SweepIntegrationTests {
       try #require(sampler.status().available)
       let dir = try RealParts.project(
         matrix: RealParts.twoCellMatrix.replacingOccurrences(of: "flash_attn: [on, off]", with: "flash_attn: [on]"))
-      let project = try ProjectLoader.load(directory: dir)
+      let project = try ProjectLoader.load(directory: dir, expander: TestHost.expander)
       let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
       let store = try ResultStore(inMemory: ())
       let context = RunContext(
@@ -161,7 +161,7 @@ struct SweepIntegrationTests {
           files:
             Q4_1: \(bogus)
       """.write(toFile: "\(dir)/models.yaml", atomically: true, encoding: .utf8)
-      let project = try ProjectLoader.load(directory: dir)
+      let project = try ProjectLoader.load(directory: dir, expander: TestHost.expander)
       let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
       let store = try ResultStore(inMemory: ())
       let context = RunContext(

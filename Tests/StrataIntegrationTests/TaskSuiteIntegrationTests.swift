@@ -54,7 +54,7 @@ struct TaskSuiteIntegrationTests {
       format: completion
       max_tokens: 128
       """.write(toFile: "\(dir)/tasks/mbpp.yaml", atomically: true, encoding: .utf8)
-      let project = try ProjectLoader.load(directory: dir)
+      let project = try ProjectLoader.load(directory: dir, expander: TestHost.expander)
       let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
       let store = try ResultStore(path: "\(dir)/strata.sqlite")
       let context = RunContext(

@@ -2,6 +2,7 @@ import Foundation
 import StrataConfig
 import StrataEval
 import StrataMatrix
+import StrataTestSupport
 import Testing
 
 @testable import StrataRun
@@ -52,7 +53,7 @@ struct PlanPreflightTests {
     }
 
     func load() throws -> (Project, MatrixPlan) {
-      let project = try ProjectLoader.load(directory: directory)
+      let project = try ProjectLoader.load(directory: directory, expander: TestHost.expander)
       return (project, MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel))
     }
   }
@@ -63,7 +64,7 @@ struct PlanPreflightTests {
     try scratch.executable("bin/llama-server")
     let (project, plan) = try scratch.load()
     #expect(
-      PlanPreflight.missingFiles(project, plan: plan) == [
+      PlanPreflight.missingFiles(project, plan: plan, searchPath: ProcessInfo.processInfo.environment["PATH"]) == [
         "engine cpu llama-perplexity (for arc continuation_likelihood): \(scratch.directory)/bin/llama-perplexity"
       ])
   }
@@ -74,7 +75,8 @@ struct PlanPreflightTests {
     try scratch.executable("bin/llama-server")
     try scratch.executable("bin/llama-perplexity")
     let (project, plan) = try scratch.load()
-    #expect(PlanPreflight.missingFiles(project, plan: plan).isEmpty)
+    #expect(
+      PlanPreflight.missingFiles(project, plan: plan, searchPath: ProcessInfo.processInfo.environment["PATH"]).isEmpty)
   }
 
   @Test("missing server, model and items are each named once; a missing build is one line, not two")
@@ -84,7 +86,7 @@ struct PlanPreflightTests {
     try FileManager.default.removeItem(atPath: scratch.directory + "/items.jsonl")
     let (project, plan) = try scratch.load()
     #expect(
-      PlanPreflight.missingFiles(project, plan: plan) == [
+      PlanPreflight.missingFiles(project, plan: plan, searchPath: ProcessInfo.processInfo.environment["PATH"]) == [
         "engine cpu binary: \(scratch.directory)/bin/llama-server",
         "model tiny Q4_0: \(scratch.directory)/model.Q4_0.gguf",
         "task arc items: \(scratch.directory)/items.jsonl",
@@ -122,7 +124,9 @@ struct PlanPreflightTests {
         "arc continuation_likelihood is skipped on engine boxed: a container engine has no llama-perplexity; "
           + "use a process engine of the same build for it"
       ])
-    #expect(!PlanPreflight.missingFiles(project, plan: plan).contains { $0.contains("boxed") })
+    #expect(
+      !PlanPreflight.missingFiles(project, plan: plan, searchPath: ProcessInfo.processInfo.environment["PATH"]).contains
+      { $0.contains("boxed") })
   }
 
   @Test("the runner refuses a container engine with the same reason, before running anything")

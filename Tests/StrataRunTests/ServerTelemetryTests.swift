@@ -26,7 +26,9 @@ private func storeWithServer() throws -> (ResultStore, Int64) {
 /// Telemetry of this test process at 50 Hz, written every 0.1 s.
 private func telemetry(_ store: ResultStore) -> ServerTelemetry {
   ServerTelemetry(store: store) { sink in
-    TelemetryRecorder(samplers: [], rateHz: 50, flushIntervalSeconds: 0.1, sink: sink)
+    TelemetryRecorder(
+      samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: 50, flushIntervalSeconds: 0.1, sink: sink
+    )
   }
 }
 

@@ -33,7 +33,7 @@ struct SweepOrchestrationTests {
 
     init(matrix: String = StandInProject.fourCells) throws {
       dir = try StandInProject.make(matrix: matrix)
-      project = try ProjectLoader.load(directory: dir)
+      project = try ProjectLoader.load(directory: dir, expander: TestHost.expander)
       plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
       store = try ResultStore(path: "\(dir)/strata.sqlite")
     }
@@ -223,7 +223,15 @@ struct SweepOrchestrationTests {
     sweep.memoryFit = MemoryFit(free: { FreeMemory(hostBytes: 8 << 30) })
     let outcome = try await sweep.run()
     #expect(host.starts == 0)
-    #expect(outcome.status == .done && outcome.done == 0 && outcome.skipped == 4)
+    // Partial, not done: free memory may differ the next night, and a resume checks them again.
+    #expect(outcome.status == .partial && outcome.done == 0 && outcome.skipped == 4)
+    #expect(outcome.stopReason?.contains("4 cell(s) did not fit in free memory") == true, "\(outcome.stopReason ?? "")")
+    let again = try ResumeState.read(try #require(try harness.store.run(id: outcome.runId)), store: harness.store)
+    #expect(
+      RunPlanner.schedule(
+        harness.plan, resume: again, retryFailed: false, budget: .unlimited, estimator: RunEstimator()
+      )
+      .entries.count == 4)
     let cells = try harness.store.cells(runId: outcome.runId)
     #expect(cells.count == 4 && cells.allSatisfy { $0.status == .skipped && $0.failureKind == .doesNotFit })
     let detail = try #require(cells.first?.failure)
@@ -273,7 +281,9 @@ struct SweepOrchestrationTests {
     let estimate = MemoryEstimate(
       weightBytes: 3 << 30, kvBytes: 1 << 30, computeBytes: 0, contextCells: 4096, deviceBytes: 4 << 30, hostBytes: 0)
     var engine = try #require(
-      try ProjectLoader.load(directory: StandInProject.make(matrix: StandInProject.fourCells)).engines["cpu"])
+      try ProjectLoader.load(
+        directory: StandInProject.make(matrix: StandInProject.fourCells), expander: TestHost.expander
+      ).engines["cpu"])
     engine.backend = .cuda
     engine.gpus = ["0"]
     let fit = MemoryFit(free: { both })
@@ -285,6 +295,11 @@ struct SweepOrchestrationTests {
     let software = MemoryFit(free: { FreeMemory(hostBytes: 3 << 30) }).verdict(estimate, engine: engine)
     #expect(software.outcome == .doesNotFit && software.detail.contains("4.0 GiB in host memory"), "\(software.detail)")
     #expect(MemoryFit(free: { FreeMemory(hostBytes: nil) }).verdict(estimate, engine: engine).outcome == .unknown)
+    // A GPU the host shows but no sampler reads: its share is not charged to the host, and the verdict says so.
+    let unsampled = MemoryFit(free: { FreeMemory(hostBytes: 3 << 30) }, hostHasGPU: true).verdict(
+      estimate, engine: engine)
+    #expect(unsampled.outcome == .fits && unsampled.detail.contains("device memory not checked"), "\(unsampled.detail)")
+    #expect(software.hostBytes == 4 << 30 && software.deviceBytes == 0 && unsampled.deviceBytes == 4 << 30)
   }
 
   @Test("a run planned from another matrix, or measured with another engine build, is refused with what changed")
@@ -381,12 +396,12 @@ struct RunLockTests {
   @Test("device keys: GPUs for GPU engines, none for CPU-only plans, the backend when no GPU is visible")
   func deviceKeys() throws {
     let dir = try StandInProject.make(matrix: StandInProject.fourCells)
-    let project = try ProjectLoader.load(directory: dir)
+    let project = try ProjectLoader.load(directory: dir, expander: TestHost.expander)
     let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
     #expect(DeviceKeys.of(plan, project: project, gpus: ["0000:03:00.0"]).isEmpty, "a CPU engine drives no GPU")
     try "name: cpu\nbackend: vulkan\nbinary: /bin/true\n".write(
       toFile: "\(dir)/engines/cpu.yaml", atomically: true, encoding: .utf8)
-    let vulkan = try ProjectLoader.load(directory: dir)
+    let vulkan = try ProjectLoader.load(directory: dir, expander: TestHost.expander)
     #expect(DeviceKeys.of(plan, project: vulkan, gpus: ["0000:03:00.0"]) == ["0000:03:00.0"])
     #expect(DeviceKeys.of(plan, project: vulkan, gpus: []) == ["vulkan"])
   }

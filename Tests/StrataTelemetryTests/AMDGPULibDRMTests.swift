@@ -171,7 +171,7 @@ struct AMDGPULibDRMTests {
   @Test("Real libdrm on this GPU-less host: unavailable with its reason, and sampling returns nothing without throwing")
   func realLibraryOnThisHost() throws {
     // Depends on the machine: the development and CI hosts have no /dev/dri.
-    let sampler = AMDGPULibDRMSampler()
+    let sampler = AMDGPULibDRMSampler(devRoot: "/dev")
     let status = sampler.status()
     #expect(status.sampler == "amdgpu-libdrm")
     if !FileManagerProbe.hasDRI {

@@ -119,7 +119,7 @@ struct NVMLNvidiaSMITests {
         == SamplerStatus(
           sampler: "nvidia-smi", available: false, reason: "nvidia-smi not found: no NVIDIA driver on this host"))
     #expect(throws: SamplerError.self) { try sampler.sampleDevices() }
-    #expect(NvidiaSMISampler(executable: "/nonexistent/nvidia-smi").status().available == false)
+    #expect(NvidiaSMISampler(executable: "/nonexistent/nvidia-smi", searchPath: "").status().available == false)
   }
 
   @Test("stand-in nvidia-smi printing the capture: rows parsed, exact arguments passed")
@@ -134,7 +134,7 @@ struct NVMLNvidiaSMITests {
 
       """
     ) { (path) throws in
-      let sampler = NvidiaSMISampler(executable: path)
+      let sampler = NvidiaSMISampler(executable: path, searchPath: "")
       #expect(sampler.status() == SamplerStatus(sampler: "nvidia-smi", available: true))
       #expect(try sampler.sampleDevices() == Self.h100Pair)
       // Found through the search path too, by bare name.
@@ -149,7 +149,7 @@ struct NVMLNvidiaSMITests {
       "echo \"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\"\nexit 9\n"
     ) {
       (path) throws in
-      let status = NvidiaSMISampler(executable: path).status()
+      let status = NvidiaSMISampler(executable: path, searchPath: "").status()
       #expect(!status.available)
       #expect(
         status.reason
@@ -163,7 +163,7 @@ struct NVMLNvidiaSMITests {
     try Self.withScript("exec sleep 30\n") { (path) throws in
       let started = Date()
       let error = #expect(throws: SamplerError.self) {
-        try NvidiaSMISampler(executable: path, timeoutSeconds: 0.5).sampleDevices()
+        try NvidiaSMISampler(executable: path, timeoutSeconds: 0.5, searchPath: "").sampleDevices()
       }
       #expect(error?.message.contains("took longer than 0.5 s") == true)
       #expect(Date().timeIntervalSince(started) < 20, "killed at the timeout, not after sleep 30 ended")

@@ -46,7 +46,7 @@ struct ProcessSamplerTests {
 
   @Test("samples this very process for real, and nothing for a pid that does not exist")
   func real() throws {
-    let sampler = ProcessSampler()
+    let sampler = ProcessSampler(procRoot: "/proc")
     let me = try #require(sampler.sample(pid: getpid()))
     #expect(me.rssBytes > 1_000_000)
     #expect(me.threads >= 1)
@@ -123,11 +123,21 @@ struct TelemetrySummaryTests {
 struct TelemetryRecorderTests {
   @Test("a rate outside 0.1…1000 Hz, infinite or NaN is clamped: the period is never zero")
   func rateIsClamped() {
-    #expect(TelemetryRecorder(samplers: [], rateHz: .infinity).periodNanos == 1_000_000)
-    #expect(TelemetryRecorder(samplers: [], rateHz: .nan).periodNanos == 10_000_000_000)
-    #expect(TelemetryRecorder(samplers: [], rateHz: 1e9).periodNanos == 1_000_000)
-    #expect(TelemetryRecorder(samplers: [], rateHz: -3).periodNanos == 10_000_000_000)
-    #expect(TelemetryRecorder(samplers: [], rateHz: 10).periodNanos == 100_000_000)
+    #expect(
+      TelemetryRecorder(samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: .infinity).periodNanos
+        == 1_000_000)
+    #expect(
+      TelemetryRecorder(samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: .nan).periodNanos
+        == 10_000_000_000)
+    #expect(
+      TelemetryRecorder(samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: 1e9).periodNanos
+        == 1_000_000)
+    #expect(
+      TelemetryRecorder(samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: -3).periodNanos
+        == 10_000_000_000)
+    #expect(
+      TelemetryRecorder(samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: 10).periodNanos
+        == 100_000_000)
   }
 
   @Test("ticks on schedule, takes a baseline before attach, hands batches to the sink, records sampler errors")
@@ -135,7 +145,9 @@ struct TelemetryRecorderTests {
     let device = DeviceSample(device: "d", vramUsedBytes: 10, powerWatts: 5)
     let replay = ReplaySampler(Array(repeating: [device], count: 3))
     let received = Mutex<Int>(0)
-    let recorder = TelemetryRecorder(samplers: [replay], rateHz: 50, batchSize: 4) { batch in
+    let recorder = TelemetryRecorder(
+      samplers: [replay], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: 50, batchSize: 4
+    ) { batch in
       received.withLock { $0 += batch.count }
     }
     recorder.start()

@@ -95,7 +95,8 @@ struct ProcessFigureHonestyTests {
     #expect(sampler.problem(pid: 78) == nil)
     #expect(sampler.problem(pid: 79) == nil, "a process that is gone is not a permission problem")
 
-    let recorder = TelemetryRecorder(samplers: [], processGPU: [sampler], rateHz: 100)
+    let recorder = TelemetryRecorder(
+      samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), processGPU: [sampler], rateHz: 100)
     recorder.start()
     recorder.attach(pid: 77)
     Thread.sleep(forTimeInterval: 0.1)

@@ -132,7 +132,10 @@ struct RecorderFlushTests {
   func flushesWhileRunning() async throws {
     let received = Mutex<[UInt64]>([])
     let threads = Mutex<Set<String>>([])
-    let recorder = TelemetryRecorder(samplers: [], rateHz: 50, batchSize: 1_000, flushIntervalSeconds: 0.1) {
+    let recorder = TelemetryRecorder(
+      samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: 50, batchSize: 1_000,
+      flushIntervalSeconds: 0.1
+    ) {
       batch in
       threads.withLock { _ = $0.insert(RecorderFlushTests.threadName()) }
       received.withLock { $0 += batch.map(\.monoNanos) }
@@ -156,7 +159,10 @@ struct RecorderFlushTests {
   @Test("a full batch goes before the interval is up")
   func fullBatchGoesEarly() async throws {
     let batches = Mutex<[Int]>([])
-    let recorder = TelemetryRecorder(samplers: [], rateHz: 100, batchSize: 5, flushIntervalSeconds: 60) { batch in
+    let recorder = TelemetryRecorder(
+      samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: 100, batchSize: 5,
+      flushIntervalSeconds: 60
+    ) { batch in
       batches.withLock { $0.append(batch.count) }
     }
     recorder.start()
@@ -169,7 +175,10 @@ struct RecorderFlushTests {
 
   @Test("a sink slower than a tick does not delay the ticks")
   func slowSinkKeepsSchedule() async throws {
-    let recorder = TelemetryRecorder(samplers: [], rateHz: 50, batchSize: 1, flushIntervalSeconds: 0.01) { _ in
+    let recorder = TelemetryRecorder(
+      samplers: [], processSampler: ProcessSampler(procRoot: "/proc"), rateHz: 50, batchSize: 1,
+      flushIntervalSeconds: 0.01
+    ) { _ in
       Thread.sleep(forTimeInterval: 0.2)
     }
     recorder.start()

@@ -4,6 +4,8 @@ import Foundation
 /// a model too big for any host).
 public struct GGUFWriter {
   public var bytes: [UInt8] = Array("GGUF".utf8)
+  /// Zero bytes `write` appends after the header for the tensor data (plus 32 for alignment).
+  public var dataBytes = 0
 
   public init(version: UInt32 = 3, tensors: UInt64, metadata: UInt64) {
     put(version)
@@ -57,8 +59,10 @@ public struct GGUFWriter {
   }
 
   public func write(_ path: String) throws {
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let data = dataBytes > 0 ? [UInt8](repeating: 0, count: dataBytes + 32) : []
+    try Data(bytes + data).write(to: URL(fileURLWithPath: path))
   }
+
 }
 
 extension GGUFWriter {
@@ -74,6 +78,7 @@ extension GGUFWriter {
     file.uint32("llama.attention.head_count_kv", kvHeads)
     file.strings("tokenizer.ggml.tokens", count: 16)
     file.tensor("token_embd.weight", [4096, 16], type: 0, offset: 0)
+    file.dataBytes = 4096 * 16 * 4
     return file
   }
 }

@@ -8,7 +8,10 @@ import Synchronization
 /// and `/<repo>/resolve/<commit>/<path>` as a 302 to a CDN path that honours `Range`.
 ///
 /// It misbehaves on request, once each: cuts the connection halfway through a file,
-/// flips one byte of a file, answers 429 to an API call.
+/// flips one byte of a file, answers 429 to an API call. It can page the tree listing
+/// (`Link: <…>; rel="next"`, as the Hub does for long trees) and list an entry of its
+/// own, raw, as a hostile mirror might. Its CDN answers under `localhost`, another host
+/// name than the API's `127.0.0.1`, so a redirect there crosses hosts as the Hub's does.
 public final class HubStandIn: Sendable {
   public struct File: Sendable {
     public var path: String
@@ -47,13 +50,19 @@ public final class HubStandIn: Sendable {
   public let files: [File]
   /// A token the stand-in demands (401 without it), like a gated repository.
   public let requiredToken: String?
+  /// Tree entries per page; nil lists them all at once.
+  public let treePageSize: Int?
+  /// A raw JSON tree entry listed after the real ones.
+  public let extraTreeEntry: String?
   private let state: Mutex<(faults: Faults, log: Log)>
   private let server: Mutex<LoopbackServer?> = Mutex(nil)
 
   public init(
     repo: String, files: [(path: String, source: String)], commit: String = String(repeating: "a1b2c3d4", count: 5),
-    faults: Faults = Faults(), requiredToken: String? = nil
+    faults: Faults = Faults(), requiredToken: String? = nil, treePageSize: Int? = nil, extraTreeEntry: String? = nil
   ) throws {
+    self.treePageSize = treePageSize
+    self.extraTreeEntry = extraTreeEntry
     self.repo = repo
     self.commit = commit
     self.requiredToken = requiredToken
@@ -68,6 +77,8 @@ public final class HubStandIn: Sendable {
   }
 
   public var baseURL: String { server.withLock { $0?.baseURL ?? "" } }
+  /// The CDN's host: the same server under another name.
+  var cdnBase: String { baseURL.replacingOccurrences(of: "127.0.0.1", with: "localhost") }
   public var log: Log { state.withLock { $0.log } }
   public func stop() { server.withLock { $0?.stop() } }
 
@@ -102,10 +113,19 @@ public final class HubStandIn: Sendable {
           status: 200, reason: "OK",
           body: #"{"id":"\#(repo)","sha":"\#(commit)","private":false,"siblings":[\#(siblings)]}"#)
       } else if rest.hasPrefix("tree/\(commit)") {
-        let entries = files.map { file in
-          #"{"type":"file","oid":"\#(String(file.sha256.prefix(40)))","size":\#(file.size),"path":"\#(file.path)","lfs":{"oid":"\#(file.sha256)","size":\#(file.size),"pointerSize":134}}"#
+        let entries =
+          files.map { file in
+            #"{"type":"file","oid":"\#(String(file.sha256.prefix(40)))","size":\#(file.size),"path":"\#(file.path)","lfs":{"oid":"\#(file.sha256)","size":\#(file.size),"pointerSize":134}}"#
+          } + (extraTreeEntry.map { [$0] } ?? [])
+        let start = rest.split(separator: "cursor=").dropFirst().first.flatMap { Int($0) } ?? 0
+        let size = treePageSize ?? entries.count
+        let page = entries[min(start, entries.count)..<min(start + size, entries.count)]
+        let body = "[" + page.joined(separator: ",") + "]"
+        var head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+        if start + size < entries.count {
+          head += "Link: </api/models/\(repo)/tree/\(commit)?recursive=true&cursor=\(start + size)>; rel=\"next\"\r\n"
         }
-        connection.respond(status: 200, reason: "OK", body: "[" + entries.joined(separator: ",") + "]")
+        connection.write(head + "Connection: close\r\n\r\n" + body)
       } else {
         connection.respond(status: 404, reason: "Not Found", body: #"{"error":"Revision Not Found"}"#)
       }
@@ -116,7 +136,7 @@ public final class HubStandIn: Sendable {
       let file = files.first(where: { $0.path == String(request.path.dropFirst(resolve.count)) })
     {
       connection.write(
-        "HTTP/1.1 302 Found\r\nLocation: /cdn/\(file.sha256)\r\nX-Linked-Size: \(file.size)\r\n"
+        "HTTP/1.1 302 Found\r\nLocation: \(cdnBase)/cdn/\(file.sha256)\r\nX-Linked-Size: \(file.size)\r\n"
           + "X-Linked-Etag: \"\(file.sha256)\"\r\nX-Repo-Commit: \(commit)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
       )
       return

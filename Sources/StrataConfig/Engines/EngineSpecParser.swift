@@ -15,7 +15,7 @@ public enum EngineSpecParser {
   /// `binary` is expanded and made absolute against `file`'s directory unless it is
   /// a bare command name; it need not exist yet.
   public static func parse(
-    yaml: String, file: String, expander: PathExpander = .standard()
+    yaml: String, file: String, expander: PathExpander
   ) throws(ConfigErrors) -> EngineSpec {
     let root = try YAMLLoader.rootMapping(
       yaml: yaml, file: file, expected: "a mapping with name, backend and binary, e.g. `name: cpu`")

@@ -85,6 +85,11 @@ public struct HostContext: Sendable {
     self.interactive = interactive
   }
 
+  /// Expands `~`, `${VAR}` and `${STRATA_CACHE}` in config paths with this host's values.
+  public var pathExpander: PathExpander {
+    .standard(environment: environment, home: directories.home, cache: directories.cache)
+  }
+
   /// `PATH`, or the directories every Debian system has when it is unset.
   public var searchPath: String { environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" }
 }

@@ -59,3 +59,21 @@ public enum ModelSource: Sendable, Hashable {
   /// An OpenAI-compatible API; `apiKeyEnv` names the environment variable holding the key.
   case api(provider: String, baseURL: String, apiKeyEnv: String, model: String)
 }
+
+/// The path a Hugging Face quant has while it is not in the cache: `hf://owner/name@main/Q8_0`.
+/// It never exists on disk, so whatever would open it says the quant is not pulled yet,
+/// and a model keeps all its quants (so the matrix expands the same) whether or not each is pulled.
+public enum NotPulled {
+  static let scheme = "hf://"
+
+  public static func path(repo: String, revision: String?, quant: String) -> String {
+    "\(scheme)\(repo)@\(revision ?? "main")/\(quant)"
+  }
+
+  /// The repository (with `@revision`) of a not-pulled path; nil for a real path.
+  public static func repository(of path: String) -> String? {
+    guard path.hasPrefix(scheme) else { return nil }
+    let rest = path.dropFirst(scheme.count)
+    return rest.lastIndex(of: "/").map { String(rest[..<$0]) }
+  }
+}

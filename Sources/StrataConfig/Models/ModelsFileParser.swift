@@ -7,7 +7,7 @@ public enum ModelsFileParser {
   /// Paths are expanded with `expander` and made absolute against `file`'s
   /// directory, but need not exist. Throws every problem found.
   public static func parse(
-    yaml: String, file: String = "models.yaml", expander: PathExpander = .standard()
+    yaml: String, file: String = "models.yaml", expander: PathExpander
   ) throws(ConfigErrors) -> ModelsFile {
     let result = try parseCollecting(yaml: yaml, file: file, expander: expander)
     guard result.errors.isEmpty else { throw ConfigErrors(errors: result.errors).sorted() }

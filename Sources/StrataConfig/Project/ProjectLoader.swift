@@ -9,7 +9,7 @@ public enum ProjectLoader {
   /// `engines/` or `tasks/` folder is an error only when the matrix names an engine or
   /// a task; names whose own file failed to parse are not reported again as unknown.
   public static func load(
-    directory: String, matrixPath: String? = nil, expander: PathExpander = .standard()
+    directory: String, matrixPath: String? = nil, expander: PathExpander
   ) throws(ConfigErrors) -> Project {
     var errors: [ConfigError] = []
     let modelsPath = join(directory, "models.yaml")
@@ -63,7 +63,7 @@ public enum ProjectLoader {
   }
 
   /// Only `directory/models.yaml`, for `strata models`.
-  public static func loadModels(directory: String, expander: PathExpander = .standard()) throws(ConfigErrors)
+  public static func loadModels(directory: String, expander: PathExpander) throws(ConfigErrors)
     -> ModelsFile
   {
     let path = join(directory, "models.yaml")
@@ -74,7 +74,7 @@ public enum ProjectLoader {
 
   /// Only `directory/engines/*.yaml`, for `strata engines`; a missing folder is an error here.
   public static func loadEngines(
-    directory: String, expander: PathExpander = .standard()
+    directory: String, expander: PathExpander
   ) throws(ConfigErrors) -> [String: EngineSpec] {
     var errors: [ConfigError] = []
     let path = join(directory, "engines")

@@ -15,7 +15,7 @@ public enum TaskSpecParser {
   /// json_schema `schema`) are expanded and made absolute against `file`'s
   /// directory; they need not exist yet.
   public static func parse(
-    yaml: String, file: String, expander: PathExpander = .standard()
+    yaml: String, file: String, expander: PathExpander
   ) throws(ConfigErrors) -> TaskSpec {
     let root = try YAMLLoader.rootMapping(
       yaml: yaml, file: file, expected: "a mapping with name, kind and items, e.g. `kind: multiple_choice`")

@@ -28,17 +28,12 @@ public struct PathExpander: Sendable {
     self.variables = variables
   }
 
-  /// The environment plus `HOME` (from the environment or the user database) and
-  /// `STRATA_CACHE`, which defaults to `$HOME/.cache/strata` when unset or empty.
-  public static func standard(
-    environment: [String: String] = ProcessInfo.processInfo.environment
-  ) -> PathExpander {
+  /// The environment plus `HOME` and `STRATA_CACHE` as the host context has them
+  /// (``HostContext/pathExpander``): strata's cache directory when the variable is unset or empty.
+  public static func standard(environment: [String: String], home: String, cache: String) -> PathExpander {
     var variables = environment
-    let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
     variables["HOME"] = home
-    if (variables["STRATA_CACHE"] ?? "").isEmpty {
-      variables["STRATA_CACHE"] = home.hasSuffix("/") ? "\(home).cache/strata" : "\(home)/.cache/strata"
-    }
+    if (variables["STRATA_CACHE"] ?? "").isEmpty { variables["STRATA_CACHE"] = cache }
     return PathExpander(variables: variables)
   }
 

@@ -40,8 +40,7 @@ public struct CodeSandbox: Sendable {
 
   public init(
     python: String = "python3", limits: SandboxLimits = SandboxLimits(), user: SandboxUser = .nobody,
-    hostEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-    scratchDirectory: String = FileManager.default.temporaryDirectory.path
+    hostEnvironment: [String: String], scratchDirectory: String
   ) {
     self.python = python
     self.limits = limits

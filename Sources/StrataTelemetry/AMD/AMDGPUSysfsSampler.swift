@@ -18,7 +18,7 @@ public struct AMDGPUSysfsSampler: DeviceSampler {
   public let sysRoot: String
 
   /// A sampler reading `<sysRoot>/class/drm`.
-  public init(sysRoot: String = "/sys") {
+  public init(sysRoot: String) {
     self.sysRoot = sysRoot
   }
 

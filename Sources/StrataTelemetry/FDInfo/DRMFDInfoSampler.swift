@@ -84,7 +84,7 @@ public struct DRMFDInfoSampler: ProcessGPUSampler {
   public let procRoot: String
 
   /// A sampler reading `<procRoot>/<pid>/fdinfo`.
-  public init(procRoot: String = "/proc") {
+  public init(procRoot: String) {
     self.procRoot = procRoot
   }
 

@@ -25,7 +25,7 @@ public struct AMDGPULibDRMSampler: DeviceSampler {
 
   /// Opens the amdgpu render nodes under `<devRoot>/dri`. Never fails: a host without one is
   /// reported by `status()`.
-  public init(devRoot: String = "/dev") {
+  public init(devRoot: String) {
     self.devRoot = devRoot
     let driRoot = "\(devRoot)/dri"
     let nodes = KernelTextFile.list(driRoot).map(AMDGPURenderNodeScan.renderNodes)

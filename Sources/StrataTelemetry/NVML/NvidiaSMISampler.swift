@@ -21,11 +21,8 @@ public struct NvidiaSMISampler: DeviceSampler {
   /// - Parameters:
   ///   - executable: "nvidia-smi", or a path to it (tests point this at a stand-in script).
   ///   - timeoutSeconds: per invocation, 5 s by default.
-  ///   - searchPath: directories for a bare name, by default the `PATH` strata was started with.
-  public init(
-    executable: String = "nvidia-smi", timeoutSeconds: Double = 5,
-    searchPath: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-  ) {
+  ///   - searchPath: directories for a bare name: the `PATH` of the host context.
+  public init(executable: String = "nvidia-smi", timeoutSeconds: Double = 5, searchPath: String) {
     self.executable = executable
     self.timeoutSeconds = timeoutSeconds
     self.searchPath = searchPath

@@ -26,7 +26,7 @@ public struct ProcessSampler: Sendable {
   public var pageSize: UInt64
   public var clockTicksPerSecond: Double
 
-  public init(procRoot: String = "/proc", pageSize: UInt64? = nil, clockTicksPerSecond: Double? = nil) {
+  public init(procRoot: String, pageSize: UInt64? = nil, clockTicksPerSecond: Double? = nil) {
     self.procRoot = procRoot
     self.pageSize = pageSize ?? UInt64(max(1, sysconf(Int32(_SC_PAGESIZE))))
     self.clockTicksPerSecond = clockTicksPerSecond ?? Double(max(1, sysconf(Int32(_SC_CLK_TCK))))

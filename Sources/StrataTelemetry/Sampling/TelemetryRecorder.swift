@@ -56,7 +56,7 @@ public final class TelemetryRecorder: Sendable {
   }
 
   public init(
-    samplers: [any DeviceSampler], processSampler: ProcessSampler = ProcessSampler(),
+    samplers: [any DeviceSampler], processSampler: ProcessSampler,
     processGPU: [any ProcessGPUSampler] = [], rateHz: Double = 10, batchSize: Int = 50,
     flushIntervalSeconds: Double = 1,
     sink: @escaping @Sendable ([TelemetryPoint]) -> Void = { _ in }
