@@ -64,7 +64,8 @@ struct CellRunner {
       sampling: SamplingSettings(temperature: settings.temperature, seed: settings.seed, topP: settings.topP),
       perplexity: PerplexityRunner(
         engine: server.launch.engine, modelPath: server.launch.modelPath,
-        flagArguments: server.launch.flagArguments, environment: context.environment),
+        flagArguments: server.launch.flagArguments, environment: context.environment,
+        scratchDirectory: context.host.directories.temporary),
       sandbox: task.kind == .code
         ? try await items.sandbox(host: context.host)
         : CodeSandbox(hostEnvironment: context.environment, scratchDirectory: context.host.directories.temporary),

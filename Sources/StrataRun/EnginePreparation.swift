@@ -9,9 +9,9 @@ public struct EnginePreparation: Sendable {
   public var inspector: EngineInspector
   public var puller: ImagePuller
 
-  public init(environment: [String: String]) {
-    inspector = EngineInspector.onThisHost(environment: environment)
-    puller = ImagePuller(environment: environment)
+  public init(host: HostContext) {
+    inspector = EngineInspector.onThisHost(host)
+    puller = ImagePuller(environment: host.environment)
   }
 
   public init(inspector: EngineInspector, puller: ImagePuller) {
@@ -47,9 +47,12 @@ public struct EnginePreparation: Sendable {
 extension EngineInspector {
   /// An inspector that knows this host's NVIDIA driver: the CUDA version NVML reports, so a
   /// CUDA image the driver is too old for is refused before it is pulled or run.
-  public static func onThisHost(environment: [String: String]) -> EngineInspector {
+  /// CDI specs live under `/etc/cdi` (the roots' `etc`) and `/var/run/cdi` (generated at boot).
+  public static func onThisHost(_ host: HostContext) -> EngineInspector {
     EngineInspector(
-      environment: environment,
+      environment: host.environment, devRoot: host.roots.dev,
+      cdiDirectories: ["\(host.roots.etc)/cdi", "/var/run/cdi"],
+      hostGroups: HostGroups.read(etcRoot: host.roots.etc),
       cudaDriverVersion: NVMLSampler().cudaDriverVersionCode.flatMap(CUDAVersion.init(nvmlCode:)))
   }
 }

@@ -14,12 +14,15 @@ public struct PerplexityRunner: Sendable {
   /// The cell's load-time flags (`-t 2`, `-fa on`, …), appended after strata's own.
   public var flagArguments: [String]
   public var environment: [String: String]
+  /// Where the items file for llama-perplexity is written (the host's temporary directory).
+  public var scratchDirectory: String
   public var timeoutSeconds: Double
 
   public init(
     engine: EngineSpec, modelPath: String, flagArguments: [String], environment: [String: String],
-    timeoutSeconds: Double = 1800
+    scratchDirectory: String, timeoutSeconds: Double = 1800
   ) {
+    self.scratchDirectory = scratchDirectory
     self.engine = engine
     self.modelPath = modelPath
     self.flagArguments = flagArguments
@@ -31,7 +34,7 @@ public struct PerplexityRunner: Sendable {
   /// same build (a bare server name is looked up in `path` first); nil for a
   /// container engine, whose image ships `llama-server` only.
   public static func binary(
-    for engine: EngineSpec, path: String? = ProcessInfo.processInfo.environment["PATH"]
+    for engine: EngineSpec, path: String?
   ) -> String? {
     guard engine.mode == .process else { return nil }
     let server = ExecutableLookup.find(engine.binary, path: path) ?? engine.binary
@@ -40,7 +43,7 @@ public struct PerplexityRunner: Sendable {
 
   /// The engine's `llama-perplexity` when it can be run: the path above, if executable.
   public static func runnableBinary(
-    for engine: EngineSpec, path: String? = ProcessInfo.processInfo.environment["PATH"]
+    for engine: EngineSpec, path: String?
   ) -> String? {
     binary(for: engine, path: path).flatMap { $0.contains("/") ? ExecutableLookup.find($0, path: nil) : nil }
   }
@@ -53,10 +56,11 @@ public struct PerplexityRunner: Sendable {
   /// token, llama-perplexity's `acc_norm`) is the right one.
   public func score(_ items: [ContinuationItem]) async throws(ContinuationScoringError) -> [Bool] {
     guard !items.isEmpty else { return [] }
-    guard let binary = Self.runnableBinary(for: engine) else {
-      throw .noPerplexityBinary(engine: engine.name, path: Self.binary(for: engine))
+    guard let binary = Self.runnableBinary(for: engine, path: environment["PATH"]) else {
+      throw .noPerplexityBinary(engine: engine.name, path: Self.binary(for: engine, path: environment["PATH"]))
     }
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("strata-mc-\(UUID().uuidString).bin")
+    try? FileManager.default.createDirectory(atPath: scratchDirectory, withIntermediateDirectories: true)
+    let file = URL(fileURLWithPath: scratchDirectory).appendingPathComponent("strata-mc-\(UUID().uuidString).bin")
     defer { try? FileManager.default.removeItem(at: file) }
     do {
       try PerplexityTaskFile.encode(items).write(to: file)

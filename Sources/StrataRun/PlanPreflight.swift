@@ -61,7 +61,8 @@ public enum PlanPreflight {
     var notes: [String] = []
     var seen: Set<String> = []
     for group in plan.groups {
-      guard let engine = project.engines[group.key.engine], PerplexityRunner.binary(for: engine) == nil else {
+      guard let engine = project.engines[group.key.engine], PerplexityRunner.binary(for: engine, path: nil) == nil
+      else {
         continue
       }
       for task in tasks(of: group, in: project) where task.methods.contains(.continuationLikelihood) {

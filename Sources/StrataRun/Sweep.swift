@@ -304,7 +304,8 @@ public struct Sweep: Sendable {
       supervisor: Supervisor(
         registry: context.registry, environment: context.environment,
         healthTimeoutSeconds: context.healthTimeoutSeconds, leases: context.leases,
-        hostGroups: HostGroups.read(etcRoot: context.host.roots.etc)),
+        hostGroups: HostGroups.read(etcRoot: context.host.roots.etc), procRoot: context.host.roots.proc,
+        wallClock: context.host.clock.wall),
       procRoot: context.host.roots.proc, client: HTTPClient())
   }
 
@@ -339,7 +340,7 @@ public struct Sweep: Sendable {
   /// digest), so a run records which llama.cpp build produced its figures.
   private func engineIdentities() async -> [String: EngineReport] {
     var result: [String: EngineReport] = [:]
-    let inspector = EngineInspector.onThisHost(environment: context.environment)
+    let inspector = EngineInspector.onThisHost(context.host)
     // Engines skipped as unavailable are recorded too, with their reasons.
     for name in Set(plan.engines).union(engineReports.keys).sorted() {
       if let report = engineReports[name] {

@@ -81,7 +81,7 @@ struct TaskExecution: Sendable {
       let task = self.task
       let client = self.client
       try await BoundedConcurrency.forEach(items, limit: concurrency) { item in
-        let started = Date()
+        let started = MonotonicClock.seconds()
         let prompt = MultipleChoicePrompt.completionText(for: item, style: task.prompt)
         let answer = try await LetterLikelihood.ask(item, prompt: prompt, client: client)
         let shown = item.choices.map {
@@ -92,7 +92,7 @@ struct TaskExecution: Sendable {
           response: shown.joined(separator: " ") + String(format: " (letter mass %.3f)", answer.letterMass),
           extracted: answer.chosen, expected: item.answer, correct: answer.chosen == item.answer,
           confidence: answer.confidence, probabilities: answer.distribution,
-          latencyMs: Date().timeIntervalSince(started) * 1000)
+          latencyMs: (MonotonicClock.seconds() - started) * 1000)
       } onResult: {
         try onAnswer($0)
       }
@@ -107,12 +107,12 @@ struct TaskExecution: Sendable {
       // In batches, each stored as soon as it is scored: a kill or a crash of
       // llama-perplexity loses one batch, not the task's whole answer set. Each
       // batch loads the model again, so batches are not tiny.
-      var started = Date()
+      var started = MonotonicClock.seconds()
       for batchStart in stride(from: 0, to: continuations.count, by: PerplexityRunner.batchSize) {
         let batch = Array(continuations[batchStart..<min(continuations.count, batchStart + PerplexityRunner.batchSize)])
         let verdicts = try await perplexity.score(batch)
-        let perItemMs = Date().timeIntervalSince(started) * 1000 / Double(max(1, batch.count))
-        started = Date()
+        let perItemMs = (MonotonicClock.seconds() - started) * 1000 / Double(max(1, batch.count))
+        started = MonotonicClock.seconds()
         for (rc, correct) in zip(batch, verdicts) {
           guard let item = items.first(where: { $0.id == rc.id }) else { continue }
           try onAnswer(

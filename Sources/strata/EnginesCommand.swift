@@ -37,7 +37,7 @@ struct EnginesCommand: AsyncParsableCommand {
         "no engine '\(unknown)' in \(directory)/engines; known: \(engines.keys.sorted().joined(separator: ", "))")
       throw ExitCode(2)
     }
-    let inspector = EngineInspector.onThisHost(environment: host.environment)
+    let inspector = EngineInspector.onThisHost(host)
     var reports: [EngineReport] = []
     for name in names.isEmpty ? engines.keys.sorted() : names {
       if let engine = engines[name] { reports.append(await inspector.inspect(engine)) }

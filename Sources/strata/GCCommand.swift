@@ -20,7 +20,8 @@ struct GCCommand: AsyncParsableCommand {
   func run() async throws {
     let host = LiveHost.context()
     let collector = LeftoverCollector(
-      environment: host.environment, leases: LeaseBook.standard(stateDirectory: host.directories.state))
+      environment: host.environment, leases: LeaseBook.standard(stateDirectory: host.directories.state),
+      procRoot: host.roots.proc)
     let (leftovers, problems) = await collector.find()
     for problem in problems { printError("note: \(problem)") }
     guard !leftovers.isEmpty else {

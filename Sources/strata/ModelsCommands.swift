@@ -36,13 +36,7 @@ struct ModelsPullCommand: AsyncParsableCommand {
 
   func run() async throws {
     let host = LiveHost.context()
-    let models: ModelsFile
-    do {
-      models = try ProjectLoader.loadModels(directory: options.directory, expander: host.pathExpander)
-    } catch {
-      printError(error.description)
-      throw ExitCode(2)
-    }
+    let models = try loadModelsFile(options, host: host)
     let hubModels = models.models.filter {
       if case .huggingFace = $0.source { return true }
       return false
@@ -101,13 +95,7 @@ struct ModelsListCommand: AsyncParsableCommand {
 
   func run() async throws {
     let host = LiveHost.context()
-    let models: ModelsFile
-    do {
-      models = try ProjectLoader.loadModels(directory: options.directory, expander: host.pathExpander)
-    } catch {
-      printError(error.description)
-      throw ExitCode(2)
-    }
+    let models = try loadModelsFile(options, host: host)
     let cache = HubCache.standard(environment: host.environment, home: host.directories.home)
     var rows: [[String]] = [["model", "quant", "source", "state", "file"]]
     for model in models.models {
@@ -138,6 +126,16 @@ struct ModelsListCommand: AsyncParsableCommand {
         .joined(separator: "  "))
     }
     emit("Hugging Face cache: \(cache.root)")
+  }
+}
+
+/// models.yaml alone, its errors printed as the user should see them (exit 2).
+func loadModelsFile(_ options: ProjectOptions, host: HostContext) throws -> ModelsFile {
+  do {
+    return try ProjectLoader.loadModels(directory: options.directory, expander: host.pathExpander)
+  } catch {
+    printError(error.description)
+    throw ExitCode(2)
   }
 }
 

@@ -57,7 +57,7 @@ struct PlanCommand: AsyncParsableCommand {
     ).project
     var plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
     // Engines that cannot run here are left out as `strata run` would (inspected, never built or pulled).
-    let inspector = EngineInspector.onThisHost(environment: host.environment)
+    let inspector = EngineInspector.onThisHost(host)
     var unavailable: [String: String] = [:]
     for name in plan.engines {
       guard let engine = project.engines[name] else { continue }

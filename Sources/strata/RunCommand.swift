@@ -164,7 +164,8 @@ struct RunCommand: AsyncParsableCommand {
     // A server a crashed strata left running takes CPU and memory from this run's
     // measurements: say so before anything is measured.
     let leftovers = await LeftoverCollector(
-      environment: environment, leases: LeaseBook.standard(stateDirectory: host.directories.state)
+      environment: environment, leases: LeaseBook.standard(stateDirectory: host.directories.state),
+      procRoot: host.roots.proc
     ).find().leftovers
     if !leftovers.isEmpty {
       terminal.note(
@@ -183,7 +184,7 @@ struct RunCommand: AsyncParsableCommand {
       leases: LeaseBook.standard(stateDirectory: host.directories.state))
     context.itemLimit = limit
     context.stall = StallBound(baseSeconds: stallTimeout)
-    let reports = await EnginePreparation(environment: environment).prepare(
+    let reports = await EnginePreparation(host: host).prepare(
       plan.engines, project: project, progress: { terminal.note($0) })
     let unavailable = reports.values.filter { !$0.available }.sorted { $0.engine < $1.engine }
     for report in unavailable {

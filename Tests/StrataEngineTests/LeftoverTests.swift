@@ -17,14 +17,14 @@ struct LeftoverTests {
   }
 
   @Test func processIdentityReadsTheStartTimeAndRoundTripsAsText() throws {
-    let me = ProcessIdentity.current()
+    let me = ProcessIdentity.current(procRoot: "/proc")
     #expect(me.pid == getpid())
     #expect(me.startTicks > 0)
-    #expect(me.isAlive())
+    #expect(me.isAlive(procRoot: "/proc"))
     #expect(ProcessIdentity(me.description) == me)
     #expect(ProcessIdentity("12:x") == nil)
     // Same pid, another start time: a recycled pid is not the same process.
-    #expect(!ProcessIdentity(pid: me.pid, startTicks: me.startTicks + 1).isAlive())
+    #expect(!ProcessIdentity(pid: me.pid, startTicks: me.startTicks + 1).isAlive(procRoot: "/proc"))
   }
 
   @Test func startTimeIsFoundPastACommandNameWithSpacesAndParentheses() throws {
@@ -99,7 +99,8 @@ struct LeftoverTests {
     let book = LeaseBook(directory: "\(directory)/leases")
     // A dead owner: a child that has already exited and been reaped.
     let gone = try ChildProcess.spawn(arguments: ["/bin/true"], environment: [:], logPath: "/dev/null")
-    let goneIdentity = try #require(ProcessIdentity.of(gone.pid) ?? ProcessIdentity(pid: gone.pid, startTicks: 1))
+    let goneIdentity = try #require(
+      ProcessIdentity.of(gone.pid, procRoot: "/proc") ?? ProcessIdentity(pid: gone.pid, startTicks: 1))
     _ = await gone.terminate(graceSeconds: 1)
     let orphan = try ChildProcess.spawn(arguments: ["/bin/sleep", "60"], environment: [:], logPath: "/dev/null")
     let kept = try ChildProcess.spawn(arguments: ["/bin/sleep", "60"], environment: [:], logPath: "/dev/null")
@@ -109,17 +110,18 @@ struct LeftoverTests {
       _ = orphan.pollExit()
       _ = kept.pollExit()
     }
-    let orphanIdentity = try #require(ProcessIdentity.of(orphan.pid))
-    let keptIdentity = try #require(ProcessIdentity.of(kept.pid))
+    let orphanIdentity = try #require(ProcessIdentity.of(orphan.pid, procRoot: "/proc"))
+    let keptIdentity = try #require(ProcessIdentity.of(kept.pid, procRoot: "/proc"))
     book.record(
       ServerLease(
         server: orphanIdentity, owner: goneIdentity, runId: "r-gone", engine: "cpu", logPath: "", startedAt: 0))
     book.record(
       ServerLease(
-        server: keptIdentity, owner: ProcessIdentity.current(), runId: "r-live", engine: "cpu", logPath: "",
+        server: keptIdentity, owner: ProcessIdentity.current(procRoot: "/proc"), runId: "r-live", engine: "cpu",
+        logPath: "",
         startedAt: 0))
     // No container runtime on this PATH: only the leases are looked at.
-    let collector = LeftoverCollector(environment: ["PATH": directory], leases: book)
+    let collector = LeftoverCollector(environment: ["PATH": directory], leases: book, procRoot: "/proc")
     let found = await collector.find()
     #expect(found.problems.isEmpty)
     #expect(found.leftovers.count == 1)

@@ -37,6 +37,15 @@ import Testing
     return path
   }
 
+  /// Three parts of a split Q8_0 GGUF under `root`: (path in the repository, source file).
+  static func splitParts(in root: String, directory: String, size: (Int) -> Int) throws -> [(String, String)] {
+    try (1...3).map { part in
+      let source = root + "/part\(part)"
+      try Data(repeating: UInt8(part), count: size(part)).write(to: URL(fileURLWithPath: source))
+      return ("\(directory)m-Q8_0-0000\(part)-of-00003.gguf", source)
+    }
+  }
+
   static func puller(_ hub: HubStandIn, cache: HubCache, token: String? = nil, events: Events = Events())
     -> ModelPuller
   {
@@ -126,12 +135,7 @@ import Testing
   @Test func pullsEveryPartOfASplitFileAndRefusesAMissingQuant() async throws {
     let root = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    var files: [(String, String)] = []
-    for part in 1...3 {
-      let source = root + "/part\(part)"
-      try Data(repeating: UInt8(part), count: 4096 * part).write(to: URL(fileURLWithPath: source))
-      files.append(("Q8_0/m-Q8_0-0000\(part)-of-00003.gguf", source))
-    }
+    let files = try Self.splitParts(in: root, directory: "Q8_0/") { 4096 * $0 }
     let hub = try HubStandIn(repo: "o/split", files: files)
     defer { hub.stop() }
     let cache = HubCache(root: root + "/hub")
@@ -161,12 +165,7 @@ import Testing
   @Test func followsEveryPageOfTheTreeListing() async throws {
     let root = try Self.scratch()
     defer { try? FileManager.default.removeItem(atPath: root) }
-    var files: [(String, String)] = []
-    for part in 1...3 {
-      let source = root + "/part\(part)"
-      try Data(repeating: UInt8(part), count: 1000).write(to: URL(fileURLWithPath: source))
-      files.append(("m-Q8_0-0000\(part)-of-00003.gguf", source))
-    }
+    let files = try Self.splitParts(in: root, directory: "") { _ in 1000 }
     // One entry a page: only following `Link: rel="next"` finds the second and third parts.
     let hub = try HubStandIn(repo: "o/paged", files: files, treePageSize: 1)
     defer { hub.stop() }

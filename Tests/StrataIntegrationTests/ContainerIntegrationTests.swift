@@ -40,7 +40,10 @@ enum Podman {
 struct ContainerIntegrationTests {
   @Test("the image is there and podman can start it (set-up built it)")
   func imageRuns() async throws {
-    let report = await EngineInspector(environment: Podman.environment).inspect(Podman.engine)
+    let report = await EngineInspector(
+      environment: Podman.environment, devRoot: "/dev", cdiDirectories: ["/etc/cdi", "/var/run/cdi"],
+      hostGroups: HostGroups.read(etcRoot: "/etc")
+    ).inspect(Podman.engine)
     #expect(report.available, "\(report.reason ?? "") — run scripts/build-image")
     #expect(report.runtime == "podman")
     #expect(report.imageID?.hasPrefix("sha256:") == true)
@@ -57,7 +60,8 @@ struct ContainerIntegrationTests {
       defer { try? FileManager.default.removeItem(atPath: dir) }
       let registry = ProcessRegistry(environment: Podman.environment)
       let supervisor = Supervisor(
-        registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120, stopGraceSeconds: 5)
+        registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120, stopGraceSeconds: 5,
+        procRoot: "/proc", wallClock: { Date().timeIntervalSince1970 })
       // A path with the characters that break `--volume` (`:`) and a naive `--mount` (`,`).
       let modelDirectory = "\(dir)/my models/a:b,c"
       try FileManager.default.createDirectory(atPath: modelDirectory, withIntermediateDirectories: true)
@@ -91,7 +95,7 @@ struct ContainerIntegrationTests {
         let fields = inspect.lastLine.split(separator: "|").map(String.init)
         try #require(fields.count == 4, "\(inspect.output)")
         #expect(fields[0] == launch.runId)
-        #expect(fields[1] == ProcessIdentity.current().description)
+        #expect(fields[1] == ProcessIdentity.current(procRoot: "/proc").description)
         #expect(fields[2].contains("\"HostIp\":\"127.0.0.1\""), "published on loopback only: \(fields[2])")
         #expect(fields[2].contains("\"HostPort\":\"\(server.port)\""))
         // One mount: the model file, read-only; not its directory (neighbour.txt stays outside).
@@ -121,7 +125,7 @@ struct ContainerIntegrationTests {
       defer { try? FileManager.default.removeItem(atPath: dir) }
       let supervisor = Supervisor(
         registry: ProcessRegistry(environment: Podman.environment), environment: Podman.environment,
-        healthTimeoutSeconds: 60, stopGraceSeconds: 2)
+        healthTimeoutSeconds: 60, stopGraceSeconds: 2, procRoot: "/proc", wallClock: { Date().timeIntervalSince1970 })
       let runId = "itest-\(UUID().uuidString.prefix(8))"
       // Not a GGUF: llama-server inside starts, fails to load it and exits.
       try Data("not a model".utf8).write(to: URL(fileURLWithPath: "\(dir)/broken.gguf"))
@@ -151,7 +155,9 @@ struct ContainerIntegrationTests {
       try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
       defer { try? FileManager.default.removeItem(atPath: dir) }
       let registry = ProcessRegistry(environment: Podman.environment)
-      let supervisor = Supervisor(registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120)
+      let supervisor = Supervisor(
+        registry: registry, environment: Podman.environment, healthTimeoutSeconds: 120, procRoot: "/proc",
+        wallClock: { Date().timeIntervalSince1970 })
       let runId = "itest-\(UUID().uuidString.prefix(8))"
       let launch = ServerLaunch(
         engine: Podman.engine, modelPath: RealParts.smollm2, flagArguments: [], logPath: "\(dir)/server.log",

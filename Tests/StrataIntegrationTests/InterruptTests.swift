@@ -92,7 +92,7 @@ private struct StrataRun {
   }
 
   var output: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
-  var owner: String? { ProcessIdentity.of(process.processIdentifier)?.description }
+  var owner: String? { ProcessIdentity.of(process.processIdentifier, procRoot: "/proc")?.description }
 }
 
 /// A project whose one engine is the local podman image.

@@ -20,7 +20,9 @@ struct LetterLikelihoodIntegrationTests {
       let items = ItemSelection.select(try TaskItemLoader.load(path: RealParts.arcItems), limit: 20, seed: 7)
       let task = TaskSpec(
         name: "arc", items: RealParts.arcItems, prompt: .fewShot, format: .completion, maxTokens: 4, limit: 20)
-      let supervisor = Supervisor(registry: ProcessRegistry(), environment: ProcessInfo.processInfo.environment)
+      let supervisor = Supervisor(
+        registry: ProcessRegistry(), environment: ProcessInfo.processInfo.environment, procRoot: "/proc",
+        wallClock: { Date().timeIntervalSince1970 })
       let engine = EngineSpec(name: "cpu", backend: .cpu, binary: RealParts.cpuServer)
       let launch = ServerLaunch(
         engine: engine, modelPath: RealParts.smollm2, flagArguments: ["-t", "2"], logPath: "\(dir)/server.log")
@@ -56,7 +58,8 @@ struct LetterLikelihoodIntegrationTests {
       let items = ItemSelection.select(try TaskItemLoader.load(path: RealParts.arcItems), limit: 20, seed: 7)
       let runner = PerplexityRunner(
         engine: EngineSpec(name: "cpu", backend: .cpu, binary: RealParts.cpuServer), modelPath: RealParts.smollm2,
-        flagArguments: ["-t", "2"], environment: ProcessInfo.processInfo.environment)
+        flagArguments: ["-t", "2"], environment: ProcessInfo.processInfo.environment,
+        scratchDirectory: FileManager.default.temporaryDirectory.path)
       let rc = items.compactMap(ContinuationItem.init)
       #expect(rc.count == 20)
       let correct = try await runner.score(rc)
@@ -72,7 +75,8 @@ struct LetterLikelihoodIntegrationTests {
   func containerEngineRefused() async {
     let runner = PerplexityRunner(
       engine: .container(name: "c", backend: .cpu, image: "localhost/llama.cpp:server"),
-      modelPath: RealParts.smollm2, flagArguments: [], environment: [:])
+      modelPath: RealParts.smollm2, flagArguments: [], environment: [:],
+      scratchDirectory: FileManager.default.temporaryDirectory.path)
     await #expect(throws: ContinuationScoringError.self) {
       _ = try await runner.score([ContinuationItem(id: "x", context: "Q", continuations: ["a", "b"], correct: 0)])
     }

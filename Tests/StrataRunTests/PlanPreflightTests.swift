@@ -134,9 +134,10 @@ struct PlanPreflightTests {
     let scratch = try ScratchProject()
     let (project, _) = try scratch.load()
     let engine = try #require(project.engines["boxed"])
-    #expect(PerplexityRunner.binary(for: engine) == nil)
+    #expect(PerplexityRunner.binary(for: engine, path: nil) == nil)
     let runner = PerplexityRunner(
-      engine: engine, modelPath: scratch.directory + "/model.Q4_0.gguf", flagArguments: [], environment: [:])
+      engine: engine, modelPath: scratch.directory + "/model.Q4_0.gguf", flagArguments: [], environment: [:],
+      scratchDirectory: scratch.directory)
     let item = ContinuationItem(id: "1", context: "The sky is", continuations: [" blue", " green"], correct: 0)
     let error = await #expect(throws: ContinuationScoringError.self) { try await runner.score([item]) }
     #expect(error?.description.contains("engine boxed: a container image ships llama-server only") == true)

@@ -93,3 +93,11 @@ public struct HostContext: Sendable {
   /// `PATH`, or the directories every Debian system has when it is unset.
   public var searchPath: String { environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" }
 }
+
+/// The temporary directory a set of environment variables names: `TMPDIR`, else `/tmp`
+/// (what `NSTemporaryDirectory` would read from the process itself).
+public enum TemporaryDirectory {
+  public static func path(environment: [String: String]) -> String {
+    environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+  }
+}

@@ -2,7 +2,7 @@ import Foundation
 
 /// Group name → numeric id from `<etcRoot>/group`.
 public enum HostGroups {
-  public static func read(etcRoot: String = "/etc") -> [String: Int] {
+  public static func read(etcRoot: String) -> [String: Int] {
     guard let text = try? String(contentsOfFile: "\(etcRoot)/group", encoding: .utf8) else { return [:] }
     var groups: [String: Int] = [:]
     for line in text.split(separator: "\n") {

@@ -16,7 +16,7 @@ public struct ImagePuller: Sendable {
   public func pull(_ engine: EngineSpec, progress: (String) -> Void) async -> String? {
     guard let spec = engine.container, let runtime = ContainerRuntime.resolve(spec.runtime, path: environment["PATH"])
     else { return "no container runtime" }
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("strata-pull-\(UUID().uuidString).log").path
+    let log = TemporaryDirectory.path(environment: environment) + "/strata-pull-\(UUID().uuidString).log"
     defer { unlink(log) }
     let command = ContainerCommand(runtime: runtime).pull(spec.image)
     guard let child = try? ChildProcess.spawn(arguments: command, environment: environment, logPath: log) else {

@@ -17,8 +17,8 @@ public struct EngineInspector: Sendable {
   public var cudaDriverVersion: CUDAVersion?
 
   public init(
-    environment: [String: String], devRoot: String = "/dev", cdiDirectories: [String] = ["/etc/cdi", "/var/run/cdi"],
-    hostGroups: [String: Int] = HostGroups.read(), cudaDriverVersion: CUDAVersion? = nil
+    environment: [String: String], devRoot: String, cdiDirectories: [String], hostGroups: [String: Int],
+    cudaDriverVersion: CUDAVersion? = nil
   ) {
     self.environment = environment
     self.devRoot = devRoot

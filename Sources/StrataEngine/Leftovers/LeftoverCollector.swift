@@ -40,7 +40,7 @@ public struct LeftoverCollector: Sendable {
   public var leases: LeaseBook
   public var procRoot: String
 
-  public init(environment: [String: String], leases: LeaseBook, procRoot: String = "/proc") {
+  public init(environment: [String: String], leases: LeaseBook, procRoot: String) {
     self.environment = environment
     self.leases = leases
     self.procRoot = procRoot

@@ -1,5 +1,6 @@
 import Foundation
 import StrataClient
+import StrataConfig
 
 #if canImport(Glibc)
   import Glibc
@@ -72,7 +73,7 @@ public struct CommandRunner: Sendable {
     let output: String
 
     init?(_ arguments: [String], environment: [String: String]) {
-      output = FileManager.default.temporaryDirectory.appendingPathComponent("strata-cmd-\(UUID().uuidString).log").path
+      output = TemporaryDirectory.path(environment: environment) + "/strata-cmd-\(UUID().uuidString).log"
       guard let child = try? ChildProcess.spawn(arguments: arguments, environment: environment, logPath: output)
       else { return nil }
       self.child = child

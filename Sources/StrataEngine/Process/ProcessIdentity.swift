@@ -17,19 +17,19 @@ public struct ProcessIdentity: Sendable, Hashable, Codable, CustomStringConverti
   }
 
   /// This strata process.
-  public static func current(procRoot: String = "/proc") -> ProcessIdentity {
+  public static func current(procRoot: String) -> ProcessIdentity {
     let pid = getpid()
     return ProcessIdentity(pid: pid, startTicks: startTicks(of: pid, procRoot: procRoot) ?? 0)
   }
 
   /// `pid` as it is now, or nil when no such process exists.
-  public static func of(_ pid: Int32, procRoot: String = "/proc") -> ProcessIdentity? {
+  public static func of(_ pid: Int32, procRoot: String) -> ProcessIdentity? {
     startTicks(of: pid, procRoot: procRoot).map { ProcessIdentity(pid: pid, startTicks: $0) }
   }
 
   /// Whether this very process still runs (same pid and same start time, and
   /// not a zombie waiting for its parent to reap it).
-  public func isAlive(procRoot: String = "/proc") -> Bool {
+  public func isAlive(procRoot: String) -> Bool {
     guard let fields = Self.statFields(of: pid, procRoot: procRoot), fields.count > 19 else { return false }
     return fields[0] != "Z" && UInt64(fields[19]) == startTicks
   }

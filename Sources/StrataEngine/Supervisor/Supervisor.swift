@@ -50,12 +50,19 @@ public struct Supervisor: Sendable {
   /// Host group name → id, for ROCm containers.
   public var hostGroups: [String: Int]
   let owner: ProcessIdentity
+  /// Where the servers' identities are read (`/proc` of the host context).
+  let procRoot: String
+  /// Seconds since 1970, for the crash leases.
+  let wallClock: @Sendable () -> Double
 
   public init(
     registry: ProcessRegistry, environment: [String: String],
     healthTimeoutSeconds: Double = 300, stopGraceSeconds: Double = 10, startAttempts: Int = 3,
-    leases: LeaseBook? = nil, hostGroups: [String: Int] = [:]
+    leases: LeaseBook? = nil, hostGroups: [String: Int] = [:], procRoot: String,
+    wallClock: @escaping @Sendable () -> Double
   ) {
+    self.procRoot = procRoot
+    self.wallClock = wallClock
     self.registry = registry
     self.environment = environment
     self.healthTimeoutSeconds = healthTimeoutSeconds
@@ -63,7 +70,7 @@ public struct Supervisor: Sendable {
     self.startAttempts = startAttempts
     self.leases = leases
     self.hostGroups = hostGroups
-    self.owner = ProcessIdentity.current()
+    self.owner = ProcessIdentity.current(procRoot: procRoot)
   }
 
   /// Runs `body` with a healthy server and always stops the server afterwards.
@@ -114,12 +121,12 @@ public struct Supervisor: Sendable {
     let started = MonotonicClock.seconds()
     let process = try ChildProcess.spawn(arguments: arguments, environment: env, logPath: launch.logPath)
     registry.insert(process)
-    let identity = ProcessIdentity.of(process.pid)
+    let identity = ProcessIdentity.of(process.pid, procRoot: procRoot)
     if let leases, let identity {
       leases.record(
         ServerLease(
           server: identity, owner: owner, runId: launch.runId, engine: launch.engine.name, logPath: launch.logPath,
-          startedAt: Date().timeIntervalSince1970))
+          startedAt: wallClock()))
     }
     onSpawn(process.pid)
     let server = RunningServer(

@@ -1,4 +1,5 @@
 import Foundation
+import StrataClient
 
 #if canImport(Glibc)
   import Glibc
@@ -102,8 +103,8 @@ public struct SandboxInterpreter: Sendable, Hashable, Codable {
     // concurrently so neither can fill while the other is waited on.
     let readOutput = BoundedPipeRead(output, limit: 64 << 10)
     let readErrors = BoundedPipeRead(errors, limit: 64 << 10)
-    let deadline = Date().addingTimeInterval(timeoutSeconds)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
+    let deadline = MonotonicClock.seconds() + timeoutSeconds
+    while process.isRunning && MonotonicClock.seconds() < deadline { usleep(10_000) }
     if process.isRunning {
       process.terminate()
       process.waitUntilExit()

@@ -26,6 +26,8 @@ struct SandboxWorkspace {
   {
     // Standardized, so the program sees the same path strata reports (no "//").
     let base = URL(fileURLWithPath: scratch).standardizedFileURL.path
+    // The host context names the temporary directory; it need not exist yet.
+    try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
     var template = Array((base + "/strata-sandbox-XXXXXX").utf8CString)
     let made = template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }
     guard let made else { throw .workspaceFailed(path: scratch, errno: errno) }
