@@ -85,7 +85,7 @@ let package = Package(
       name: "StrataRunTests",
       dependencies: [
         "StrataRun", "StrataStore", "StrataTelemetry", "StrataConfig", "StrataMatrix", "StrataEngine", "StrataClient",
-        "StrataTestSupport", "StrataGGUF",
+        "StrataTestSupport", "StrataGGUF", grdb,
       ]),
     .testTarget(
       name: "StrataReportTests", dependencies: ["StrataReport", "StrataStore"], exclude: ["Snapshots"]),

@@ -211,7 +211,7 @@ public struct Sweep: Sendable {
         // The server hung or died: its cell fails with how it ended, the rest get a fresh server.
         try fail(
           lost.entry, FailureClassifier.withExit(lost.failure, outcome.exit), serverId: outcome.serverId,
-          state: &state)
+          state: &state, counted: true)
         continue
       }
       if let error = outcome.error {
@@ -276,7 +276,7 @@ public struct Sweep: Sendable {
     counted: Bool = false
   ) throws {
     let cell = entry.cellPlan.cell
-    if !counted && !state.isCounted(cell.id) { state.started += 1 }
+    if !counted { state.started += 1 }
     try store.updateCell(
       runId: runId, hash: cell.id, status: .failed, failure: failure.message, kind: failure.kind,
       logTail: failure.logTail, serverId: serverId, finishedAt: context.wallClock())
@@ -373,7 +373,6 @@ private struct SweepState {
     self.startedAt = started
   }
 
-  func isCounted(_ hash: String) -> Bool { false }
 }
 
 private struct Tally {

@@ -44,6 +44,14 @@ public final class ResultStore: Sendable {
     }
   }
 
+  func writeWithoutTransaction<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    do {
+      return try writer.writeWithoutTransaction(body)
+    } catch {
+      throw StoreError(path: path, operation: operation, underlying: "\(error)")
+    }
+  }
+
   private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
     do {
       return try writer.read(body)

@@ -42,7 +42,8 @@ struct ReportCommand: AsyncParsableCommand {
       let runs = try store.runs()
       if list {
         for record in runs {
-          emit("\(record.id)  \(record.status)  started \(record.startedAt)  \(record.matrixPath)")
+          let started = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: record.startedAt))
+          emit("\(record.id)  \(record.status)  started \(started)  \(record.matrixPath)")
         }
         return
       }

@@ -177,6 +177,12 @@ struct SweepOrchestrationTests {
     #expect(failed.logTail?.contains("stand-in server") == true)
     #expect(outcome.done == 3 && outcome.failed == 1)
     #expect(host.starts == 3, "a fresh server after the hung one")
+    // The progress line counts each cell once: the hung one is not counted again when it fails.
+    let indices = harness.events.withLock { $0 }.compactMap { event -> Int? in
+      if case .cellFinished(let index, _, _) = event { return index }
+      return nil
+    }
+    #expect(indices == [1, 2, 3, 4])
   }
 
   @Test("a server that dies mid-cell fails it `server died` with its exit; the sweep goes on")
