@@ -3,7 +3,7 @@
 # skips the work entirely.
 set -euo pipefail
 
-STRATA_CACHE="${STRATA_CACHE:-$HOME/.cache/strata}"
+STRATA_CACHE="${STRATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}"
 export STRATA_CACHE
 STRATA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 

@@ -60,7 +60,8 @@ def fnv1a64(text):
 def load_task(project, name):
     with open(os.path.join(project, "tasks", f"{name}.yaml")) as f:
         spec = yaml.safe_load(f)
-    cache = os.environ.get("STRATA_CACHE", os.path.expanduser("~/.cache/strata"))
+    cache = os.environ.get("STRATA_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "strata")
     path = os.path.expanduser(spec["items"].replace("${STRATA_CACHE}", cache))
     with open(path) as f:
         items = {item["id"]: item for item in map(json.loads, f)}

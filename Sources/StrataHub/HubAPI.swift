@@ -99,27 +99,37 @@ struct HubAPI: Sendable {
   func files(repo: String, commit: String) async throws(HubError) -> [HubFile] {
     var url: String? = endpoint.treeURL(repo: repo, commit: commit)
     var files: [HubFile] = []
-    var pages = 0
-    while let next = url, pages < 1000 {
-      pages += 1
+    var seen: Set<String> = []
+    while let next = url {
+      // A listing that loops, or never ends, is an error: a partial one would hide quants.
+      guard seen.insert(next).inserted, seen.count <= 1000 else {
+        throw .badAnswer(url: next, message: "the file list pages back to itself or never ends")
+      }
       let (entries, headers): ([HubFile], [String: String]) = try await getJSON(
         next, repo: repo, what: "file list at \(commit.prefix(12))")
       files += entries.filter { $0.type == "file" }
-      url = headers["link"].flatMap { Self.nextPage($0, base: endpoint.baseURL) }
+      url = try headers["link"].flatMap { link throws(HubError) in try Self.nextPage(link, current: next) }
     }
     for file in files { try Self.check(file, repo: repo) }
     return files
   }
 
-  /// The `rel="next"` target of a Link header, made absolute against the endpoint.
-  static func nextPage(_ link: String, base: String) -> String? {
-    for part in link.split(separator: ",") where part.contains("rel=\"next\"") {
-      guard let open = part.firstIndex(of: "<"), let close = part.firstIndex(of: ">"), open < close else { continue }
-      let target = String(part[part.index(after: open)..<close])
-      if target.hasPrefix("http://") || target.hasPrefix("https://") { return target }
-      if target.hasPrefix("/"), let url = URL(string: base), let scheme = url.scheme, let host = url.host {
-        return "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")\(target)"
+  /// The `rel="next"` target of a Link header, resolved against the page it came with.
+  /// Only a page on the same origin is followed: the request carries the token.
+  static func nextPage(_ link: String, current: String) throws(HubError) -> String? {
+    var rest = Substring(link)
+    while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
+      let target = String(rest[rest.index(after: open)..<close])
+      let parameters = rest[rest.index(after: close)...].prefix { $0 != "<" }
+      rest = rest[rest.index(after: close)...]
+      let relations = parameters.replacingOccurrences(of: "\"", with: "").replacingOccurrences(of: " ", with: "")
+      guard relations.contains("rel=next") else { continue }
+      guard let base = URL(string: current), let resolved = URL(string: target, relativeTo: base)?.absoluteURL,
+        resolved.scheme == base.scheme, resolved.host == base.host, resolved.port == base.port
+      else {
+        throw .badAnswer(url: current, message: "its next page <\(target)> is not on the same host")
       }
+      return resolved.absoluteString
     }
     return nil
   }

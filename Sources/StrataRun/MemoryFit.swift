@@ -127,6 +127,7 @@ public struct MemoryFit: Sendable {
     var checked: [String] = []
     var hostNeed = estimate.hostBytes
     var deviceNeed = estimate.deviceBytes
+    var deviceUnchecked = false
     if estimate.deviceBytes > 0 {
       let devices = Self.devices(of: engine, in: memory.devices)
       if devices.isEmpty && !hostHasGPU {
@@ -134,7 +135,7 @@ public struct MemoryFit: Sendable {
         hostNeed += estimate.deviceBytes
         deviceNeed = 0
       } else if devices.isEmpty {
-        checked.append("device memory not checked (no sampler reads this GPU's VRAM)")
+        deviceUnchecked = true
       } else {
         let free = devices.reduce(0) { $0 + $1.bytes }
         let names = devices.map(\.device).joined(separator: ", ")
@@ -161,7 +162,13 @@ public struct MemoryFit: Sendable {
       verdict.outcome = .doesNotFit
       verdict.detail =
         "\(needs): \(problems.joined(separator: "; ")) (with \(ByteCount.text(headroomBytes)) headroom)"
-    } else if memory.hostBytes == nil && (deviceNeed == 0 || memory.devices.isEmpty) {
+    } else if deviceUnchecked {
+      // The host fits its share; the GPU's cannot be checked, so the load is tried.
+      verdict.outcome = .unknown
+      verdict.detail =
+        "\(needs); device memory not checked (no sampler reads this GPU's VRAM)"
+        + (checked.isEmpty ? "" : ", \(checked.joined(separator: ", "))")
+    } else if checked.isEmpty {
       verdict.outcome = .unknown
       verdict.detail = "\(needs); free memory unknown here"
     }

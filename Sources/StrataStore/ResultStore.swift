@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// strata's SQLite database: one per file, migrated on open, WAL on disk.
@@ -155,10 +156,26 @@ public final class ResultStore: Sendable {
   }
 
   /// The newest run of a matrix file that is not done, if any: what `--resume` continues.
-  public func newestUnfinishedRun(matrixPath: String) throws(StoreError) -> RunRecord? {
-    try read("find an unfinished run") {
-      try RunRecord.filter(Column("matrixPath") == matrixPath && Column("status") != RunStatus.done.rawValue)
-        .order(Column("startedAt").desc).fetchOne($0)
+  /// The newest run of `matrixPath` that is not done, measured on `hostname` (a merged
+  /// database holds other hosts' runs, which this host must not continue). With
+  /// `resumable`, a run whose only unfinished cells did not fit in memory does not count:
+  /// a timer then starts a fresh run rather than re-checking the same cells every night.
+  public func newestUnfinishedRun(matrixPath: String, hostname: String, resumable: Bool = false)
+    throws(StoreError) -> RunRecord?
+  {
+    struct Host: Decodable { var hostname: String }
+    return try read("find an unfinished run") { db in
+      let runs = try RunRecord.filter(Column("matrixPath") == matrixPath && Column("status") != RunStatus.done.rawValue)
+        .order(Column("startedAt").desc).fetchAll(db)
+      return try runs.first { run in
+        let host = try? JSONDecoder().decode(Host.self, from: Data(run.hostJSON.utf8))
+        guard host?.hostname == hostname else { return false }
+        guard resumable else { return true }
+        let waiting = try Int.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM cell WHERE runId = ? AND status NOT IN ('done', 'skipped')",
+          arguments: [run.id])
+        return (waiting ?? 0) > 0
+      }
     }
   }
 

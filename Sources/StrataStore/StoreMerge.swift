@@ -6,8 +6,12 @@ public struct MergeSummary: Sendable, Equatable {
   public var source: String
   /// Runs copied in, by id.
   public var added: [String]
-  /// Runs the destination already had (same id): left as they are.
+  /// Runs the destination already had, the same as here: left as they are.
   public var present: [String]
+  /// Runs the source has further along (resumed, finished since the last merge): replaced.
+  public var replaced: [String] = []
+  /// Runs that differ both ways (the same database resumed in two places): the output's kept.
+  public var conflicting: [String] = []
 }
 
 extension ResultStore {
@@ -43,6 +47,7 @@ extension ResultStore {
     defer {
       for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
     }
+    let problem: String?
     do {
       var readOnly = Configuration()
       readOnly.readonly = true
@@ -50,13 +55,23 @@ extension ResultStore {
       let snapshot = try DatabaseQueue(path: copy)
       try original.backup(to: snapshot)
       try original.close()
-      try Schema.migrator.migrate(snapshot)
+      if try !snapshot.read({ try $0.tableExists("run") && $0.tableExists("grdb_migrations") }) {
+        problem = "it has no strata tables; is it a strata.sqlite?"
+      } else if try snapshot.read({ try Schema.migrator.hasBeenSuperseded($0) }) {
+        // Its extra columns or tables would be dropped without a word.
+        problem = "a newer strata wrote it; merge with that strata (or newer)"
+      } else {
+        try Schema.migrator.migrate(snapshot)
+        problem = nil
+      }
       try snapshot.close()
     } catch {
       throw StoreError(
         path: source, operation: "merge",
-        underlying: "cannot read it as a strata database (\(error)); is it a strata.sqlite?")
+        underlying:
+          "cannot read it as a strata database (\(error)); is it a strata.sqlite, in a directory strata may read?")
     }
+    if let problem { throw StoreError(path: source, operation: "merge", underlying: problem) }
     return try merge(snapshot: copy, named: source)
   }
 
@@ -68,7 +83,21 @@ extension ResultStore {
       let runs = try String.fetchAll(db, sql: "SELECT id FROM source.run ORDER BY startedAt, id")
       for run in runs {
         if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM main.run WHERE id = ?)", arguments: [run]) == true {
-          summary.present.append(run)
+          let here = try Progress(db, schema: "main", run: run)
+          let there = try Progress(db, schema: "source", run: run)
+          if here == there {
+            summary.present.append(run)
+          } else if there.isFurther(than: here) {
+            try db.inTransaction {
+              // The foreign keys cascade: cells, repetitions, answers, servers and their samples go with it.
+              try db.execute(sql: "DELETE FROM main.run WHERE id = ?", arguments: [run])
+              try Self.copy(run: run, db)
+              return .commit
+            }
+            summary.replaced.append(run)
+          } else {
+            summary.conflicting.append(run)
+          }
           continue
         }
         try db.inTransaction {
@@ -79,6 +108,30 @@ extension ResultStore {
       }
     }
     return summary
+  }
+
+  /// How far a run has got in one database: enough to tell the same run from one resumed since.
+  struct Progress: Equatable {
+    var status: String
+    var finishedAt: Double?
+    var counts: [Int]
+
+    init(_ db: Database, schema: String, run: String) throws {
+      let row = try Row.fetchOne(db, sql: "SELECT status, finishedAt FROM \(schema).run WHERE id = ?", arguments: [run])
+      status = row?["status"] ?? ""
+      finishedAt = row?["finishedAt"]
+      counts = try [
+        "SELECT COUNT(*) FROM \(schema).cell WHERE runId = ? AND status = 'done'",
+        "SELECT COUNT(*) FROM \(schema).perf_repetition WHERE runId = ?",
+        "SELECT COUNT(*) FROM \(schema).task_result WHERE runId = ?",
+        "SELECT COUNT(*) FROM \(schema).telemetry_sample WHERE serverId IN (SELECT id FROM \(schema).server WHERE runId = ?)",
+      ].map { try Int.fetchOne(db, sql: $0, arguments: [run]) ?? 0 }
+    }
+
+    /// Everything `other` has, and more.
+    func isFurther(than other: Progress) -> Bool {
+      self != other && zip(counts, other.counts).allSatisfy { $0 >= $1 }
+    }
   }
 
   /// One run's rows, in one transaction: servers renumbered, their references mapped.

@@ -42,9 +42,17 @@ struct MergeCommand: AsyncParsableCommand {
     for source in sources {
       do {
         let summary = try store.merge(from: source, scratchDirectory: host.directories.temporary)
+        let ids = { (runs: [String]) in runs.map { String($0.prefix(8)) }.joined(separator: ", ") }
         emit(
           "\(source): \(summary.added.count) run(s) added, \(summary.present.count) already in \(output)"
-            + (summary.added.isEmpty ? "" : " (\(summary.added.map { String($0.prefix(8)) }.joined(separator: ", ")))"))
+            + (summary.added.isEmpty ? "" : " (\(ids(summary.added)))")
+            + (summary.replaced.isEmpty
+              ? "" : "; \(summary.replaced.count) replaced by their newer state (\(ids(summary.replaced)))"))
+        if !summary.conflicting.isEmpty {
+          printError(
+            "\(source): \(ids(summary.conflicting)) differ from the copies in \(output) both ways (resumed in two places?); the output's are kept"
+          )
+        }
       } catch {
         printError(error.description)
         failed = true

@@ -80,7 +80,8 @@ struct PlanCommand: AsyncParsableCommand {
     if let resume, let store {
       let run =
         resume == "auto" || resume == "latest"
-        ? try store.newestUnfinishedRun(matrixPath: project.matrixPath)
+        ? try store.newestUnfinishedRun(
+          matrixPath: project.matrixPath, hostname: host.hostname, resumable: resume == "auto")
         : try store.runs().first { $0.id == resume || $0.id.hasPrefix(resume) }
       resumeState = try run.map { try ResumeState.read($0, store: store) }
       if resumeState == nil && resume != "auto" {

@@ -29,8 +29,8 @@ struct RunCommand: AsyncParsableCommand {
       Models with `repo_id:` are pulled into the Hugging Face cache first when they are
       missing (`strata models pull` does it ahead of time; --no-pull refuses instead).
 
-      Exit status: 0 every cell done; 3 partial (cells failed, or the budget left
-      some for --resume); 1 the run failed (or a model pull did); 2 bad input; 75 the database or a
+      Exit status: 0 every cell done; 3 partial (cells failed, did not fit in free
+      memory, or the budget left some for --resume); 1 the run failed (or a model pull did); 2 bad input; 75 the database or a
       device is in use by another strata; 130 interrupted.
       """)
 
@@ -149,7 +149,7 @@ struct RunCommand: AsyncParsableCommand {
     let project = try await HubPulling.prepare(loaded, plan: plan, host: host, noPull: noPull, terminal: terminal)
     let resumeState: ResumeState?
     do {
-      resumeState = try findResume(store: store, project: project)
+      resumeState = try findResume(store: store, project: project, host: host)
     } catch {
       printError("\(error)")
       throw ExitCode(2)
@@ -270,16 +270,19 @@ struct RunCommand: AsyncParsableCommand {
     printError(
       "run \(outcome.runId): \(outcome.done) cells done, \(outcome.failed) failed, \(outcome.skipped) skipped\(outcome.left > 0 ? ", \(outcome.left) left" : ""); database \(options.db)"
     )
-    if let reason = outcome.stopReason { printError("stopped early: \(reason)") }
+    if let reason = outcome.stopReason { printError(outcome.left > 0 ? "stopped early: \(reason)" : reason) }
     if outcome.status != .done { throw ExitCode(3) }
   }
 
   /// The stored run `--resume` names, nil for a new run.
-  private func findResume(store: ResultStore, project: Project) throws -> ResumeState? {
+  private func findResume(store: ResultStore, project: Project, host: HostContext) throws -> ResumeState? {
     guard let resume else { return nil }
     switch resume {
     case "auto", "latest":
-      guard let run = try store.newestUnfinishedRun(matrixPath: project.matrixPath) else {
+      guard
+        let run = try store.newestUnfinishedRun(
+          matrixPath: project.matrixPath, hostname: host.hostname, resumable: resume == "auto")
+      else {
         if resume == "auto" { return nil }
         throw ResumeRefusal.noRun("unfinished for \(project.matrixPath)")
       }

@@ -125,3 +125,30 @@ import Testing
     #expect(HubLocator.find(cache: cache, model: "m", repo: repo, revision: nil, quant: "Q8_0") == nil)
   }
 }
+
+@Suite struct TreePaginationTests {
+  static let page = "https://hub.example/api/models/o/n/tree/abc?recursive=true"
+
+  @Test func followsTheNextLinkInEveryFormTheHeaderAllows() throws {
+    #expect(
+      try HubAPI.nextPage(#"<https://hub.example/api/models/o/n/tree/abc?cursor=Y2,x>; rel="next""#, current: Self.page)
+        == "https://hub.example/api/models/o/n/tree/abc?cursor=Y2,x")
+    #expect(
+      try HubAPI.nextPage(#"</api/models/o/n/tree/abc?cursor=2>; rel=next"#, current: Self.page)
+        == "https://hub.example/api/models/o/n/tree/abc?cursor=2")
+    #expect(
+      try HubAPI.nextPage(#"<?cursor=3>; rel="next""#, current: Self.page)
+        == "https://hub.example/api/models/o/n/tree/abc?cursor=3")
+    #expect(
+      try HubAPI.nextPage(
+        #"<https://hub.example/p1>; rel="prev", <https://hub.example/p3>; rel="next""#, current: Self.page)
+        == "https://hub.example/p3")
+    #expect(try HubAPI.nextPage(#"<https://hub.example/p1>; rel="prev""#, current: Self.page) == nil)
+  }
+
+  @Test func refusesANextPageOnAnotherHostSinceTheRequestCarriesTheToken() {
+    #expect(throws: HubError.self) {
+      try HubAPI.nextPage(#"<https://elsewhere.example/steal>; rel="next""#, current: Self.page)
+    }
+  }
+}

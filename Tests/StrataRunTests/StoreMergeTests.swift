@@ -54,6 +54,42 @@ import Testing
     #expect(try output.runs().count == 2)
   }
 
+  @Test("a run resumed since the last merge replaces its older copy; a database from elsewhere is refused by name")
+  func refreshesAResumedRunAndRefusesForeignDatabases() async throws {
+    let host = try Harness()
+    let partial = try await host.sweep(StandInHost(), budget: RunBudget(maxCells: 2)).run()
+    #expect(partial.status == .partial)
+    let output = try ResultStore(path: "\(host.dir)/all.sqlite")
+    #expect(try output.merge(from: host.store.path, scratchDirectory: "\(host.dir)/tmp").added == [partial.runId])
+    #expect(try output.cells(runId: partial.runId).filter { $0.status == .done }.count == 2)
+
+    // The next night the host finishes the run; the merged copy follows.
+    let resume = try ResumeState.read(try #require(try host.store.run(id: partial.runId)), store: host.store)
+    let finished = try await host.sweep(StandInHost(), resume: resume).run()
+    #expect(finished.status == .done)
+    let summary = try output.merge(from: host.store.path, scratchDirectory: "\(host.dir)/tmp")
+    #expect(summary.replaced == [partial.runId] && summary.added.isEmpty && summary.present.isEmpty)
+    #expect(try Self.contents(output, runId: partial.runId) == Self.contents(host.store, runId: partial.runId))
+    #expect(try output.integrityCheck() == "ok")
+
+    // A database some other program wrote, and one a newer strata wrote, are refused rather than half-read.
+    let other = try DatabaseQueue(path: "\(host.dir)/other.sqlite")
+    try await other.write { try $0.execute(sql: "CREATE TABLE notes (text TEXT)") }
+    try other.close()
+    #expect {
+      try output.merge(from: "\(host.dir)/other.sqlite", scratchDirectory: "\(host.dir)/tmp")
+    } throws: { "\($0)".contains("no strata tables") }
+    let newer = try DatabaseQueue(path: "\(host.dir)/newer.sqlite")
+    try DatabaseQueue(path: host.store.path).backup(to: newer)
+    try await newer.write {
+      try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')")
+    }
+    try newer.close()
+    #expect {
+      try output.merge(from: "\(host.dir)/newer.sqlite", scratchDirectory: "\(host.dir)/tmp")
+    } throws: { "\($0)".contains("a newer strata wrote it") }
+  }
+
   @Test("a database of an older schema is read through a migrated copy; the file itself is not written")
   func migratesAnOlderDatabaseWithoutTouchingIt() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-merge-\(UUID())").path
@@ -91,7 +127,7 @@ import Testing
     try Data("not a database".utf8).write(to: URL(fileURLWithPath: "\(dir)/junk.sqlite"))
     #expect {
       try output.merge(from: "\(dir)/junk.sqlite", scratchDirectory: "\(dir)/tmp")
-    } throws: { "\($0)".contains("is it a strata.sqlite?") }
+    } throws: { "\($0)".contains("is it a strata.sqlite") }
   }
 
   @Test("merge copies every table of the schema")
