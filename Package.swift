@@ -48,7 +48,7 @@ let package = Package(
     .target(name: "StrataClient", dependencies: ["CCurl"]),
     .target(name: "StrataEval", dependencies: ["CStrataSys", "StrataConfig", "StrataClient"]),
     .target(name: "StrataStore", dependencies: [grdb]),
-    .target(name: "StrataHub", dependencies: ["CCrypto", "StrataClient", "StrataConfig"]),
+    .target(name: "StrataHub", dependencies: ["CCrypto", "StrataClient", "StrataConfig", "StrataGGUF"]),
     .target(name: "StrataGGUF"),
     .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval"]),
     .target(
@@ -80,7 +80,8 @@ let package = Package(
     .testTarget(name: "StrataEvalTests", dependencies: ["StrataEval", "StrataConfig", "StrataTestSupport"]),
     .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore"]),
     .testTarget(name: "StrataGGUFTests", dependencies: ["StrataGGUF", "StrataTestSupport"]),
-    .testTarget(name: "StrataHubTests", dependencies: ["StrataHub", "StrataConfig", "StrataTestSupport"]),
+    .testTarget(
+      name: "StrataHubTests", dependencies: ["StrataHub", "StrataConfig", "StrataGGUF", "StrataTestSupport"]),
     .testTarget(
       name: "StrataRunTests",
       dependencies: [

@@ -38,10 +38,12 @@ public struct ModelShape: Sendable, Equatable {
     guard parts <= 99_999 else { throw .damaged(path: path, at: 0, message: "split.count is \(parts)") }
     if parts > 1 {
       for part in 2...parts {
-        guard let sibling = SplitPath.part(part, of: parts, besides: path) else {
-          throw .damaged(path: path, at: 0, message: "split.count is \(parts) but the name has no -00001-of-… part")
+        guard let split = SplitName(path), split.part == 1, split.count == parts else {
+          throw .damaged(
+            path: path, at: 0,
+            message: "split.count is \(parts) but the name is not -00001-of-\(String(format: "%05d", parts))")
         }
-        files.append(try GGUFFile.read(path: sibling))
+        files.append(try GGUFFile.read(path: split.path(ofPart: part)))
       }
     }
     return try from(files)
@@ -153,11 +155,31 @@ public struct ModelShape: Sendable, Equatable {
   }
 }
 
-/// The names of a split GGUF's parts: `name-00001-of-00003.gguf`, five digits each.
-public enum SplitPath {
-  public static func part(_ part: Int, of total: Int, besides path: String) -> String? {
-    let suffix = String(format: "-%05d-of-%05d.gguf", 1, total)
-    guard path.hasSuffix(suffix) else { return nil }
-    return String(path.dropLast(suffix.count)) + String(format: "-%05d-of-%05d.gguf", part, total)
+/// `name-00002-of-00003.gguf`: part 2 of 3 of `name`, as llama.cpp's gguf-split names
+/// the parts (five digits each). The Hub's file selection and the header reader share it.
+public struct SplitName: Sendable, Equatable {
+  public var stem: String
+  public var part: Int
+  public var count: Int
+
+  public init?(_ path: String) {
+    guard path.lowercased().hasSuffix(".gguf") else { return nil }
+    let base = Array(path.dropLast(".gguf".count))
+    // "-00001-of-00003" is 15 characters: '-', five digits, "-of-", five digits.
+    guard base.count > 15 else { return nil }
+    let tail = String(base.suffix(15))
+    let pieces = tail.split(separator: "-", omittingEmptySubsequences: false)
+    guard tail.hasPrefix("-"), pieces.count == 4, pieces[2] == "of",
+      pieces[1].count == 5, pieces[3].count == 5,
+      let part = Int(pieces[1]), let count = Int(pieces[3]), part >= 1, count >= 1, part <= count
+    else { return nil }
+    stem = String(base.dropLast(15))
+    self.part = part
+    self.count = count
+  }
+
+  /// The path of part `part` of the same split file.
+  public func path(ofPart part: Int) -> String {
+    stem + String(format: "-%05d-of-%05d.gguf", part, count)
   }
 }

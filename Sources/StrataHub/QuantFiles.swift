@@ -1,5 +1,6 @@
 import Foundation
 import StrataConfig
+import StrataGGUF
 
 /// The GGUF file (or the parts of a split one) that carry one quant tag in a repository.
 public struct QuantFiles: Sendable, Equatable {
@@ -52,29 +53,5 @@ public struct QuantFiles: Sendable, Equatable {
     if let tag = QuantInference.quant(inFileName: stem) { return tag }
     let directory = (path as NSString).deletingLastPathComponent
     return directory.isEmpty ? nil : QuantInference.quant(inFileName: directory)
-  }
-}
-
-/// `name-00002-of-00003.gguf`: part 2 of 3 of `name`.
-struct SplitName {
-  var stem: String
-  var part: Int
-  var count: Int
-
-  init?(_ path: String) {
-    let lower = path.lowercased()
-    guard lower.hasSuffix(".gguf") else { return nil }
-    let base = Array(path.dropLast(".gguf".count))
-    // "-00001-of-00003" is 15 characters: '-', five digits, "-of-", five digits.
-    guard base.count > 15 else { return nil }
-    let tail = String(base.suffix(15))
-    let pieces = tail.split(separator: "-", omittingEmptySubsequences: false)
-    guard tail.hasPrefix("-"), pieces.count == 4, pieces[2] == "of",
-      pieces[1].count == 5, pieces[3].count == 5,
-      let part = Int(pieces[1]), let count = Int(pieces[3]), part >= 1, count >= 1, part <= count
-    else { return nil }
-    stem = String(base.dropLast(15))
-    self.part = part
-    self.count = count
   }
 }

@@ -49,17 +49,22 @@ public struct HostInventory: Sendable, Codable, Hashable {
     let cpuLines = cpuinfo.split(separator: "\n")
     let model = cpuLines.first { $0.hasPrefix("model name") }.map(value) ?? "unknown"
     let cores = cpuLines.filter { $0.hasPrefix("processor") }.count
-    let memKiB =
-      text("\(procRoot)/meminfo").split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
-      .flatMap { UInt64(value($0).split(separator: " ").first ?? "") } ?? 0
+    let memoryBytes = meminfoBytes("MemTotal", procRoot: procRoot) ?? 0
     let osRelease = text("\(etcRoot)/os-release").split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
       .map { String($0.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
     let kernel = [text("\(procRoot)/sys/kernel/ostype"), text("\(procRoot)/sys/kernel/osrelease")]
       .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }.joined(separator: " ")
     return HostInventory(
       hostname: text("\(procRoot)/sys/kernel/hostname").trimmingCharacters(in: .whitespacesAndNewlines),
-      cpuModel: model, logicalCores: cores, memoryBytes: memKiB * 1024, os: osRelease ?? "unknown",
+      cpuModel: model, logicalCores: cores, memoryBytes: UInt64(memoryBytes), os: osRelease ?? "unknown",
       kernel: kernel.isEmpty ? "unknown" : kernel)
+  }
+
+  /// A `/proc/meminfo` figure ("MemTotal", "MemAvailable") in bytes; nil when absent.
+  static func meminfoBytes(_ key: String, procRoot: String) -> Int? {
+    text("\(procRoot)/meminfo").split(separator: "\n").first { $0.hasPrefix("\(key):") }
+      .flatMap { Int(value($0).split(separator: " ").first ?? "") }
+      .map { $0.multipliedReportingOverflow(by: 1024).overflow ? Int.max : $0 * 1024 }
   }
 
   private static func text(_ path: String) -> String {

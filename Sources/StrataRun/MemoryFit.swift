@@ -24,10 +24,7 @@ public struct FreeMemory: Sendable, Equatable {
 
   /// Reads the host's `MemAvailable` under `procRoot` and the samplers' devices.
   public static func read(procRoot: String, samplers: [any DeviceSampler]) -> FreeMemory {
-    let meminfo = (try? String(contentsOfFile: "\(procRoot)/meminfo", encoding: .utf8)) ?? ""
-    let available = meminfo.split(separator: "\n").first { $0.hasPrefix("MemAvailable:") }
-      .flatMap { line in line.split(separator: " ").dropFirst().first.flatMap { Int($0) } }
-      .map { $0.multipliedReportingOverflow(by: 1024).overflow ? Int.max : $0 * 1024 }
+    let available = HostInventory.meminfoBytes("MemAvailable", procRoot: procRoot)
     var devices: [(String, Int)] = []
     for sampler in samplers {
       for sample in (try? sampler.sampleDevices()) ?? [] {

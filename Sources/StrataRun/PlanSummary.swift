@@ -74,19 +74,19 @@ public struct PlanSummary: Sendable, Encodable {
     for key in Set(plan.groups.map { "\($0.key.model)\u{0}\($0.key.quant)" }).sorted() {
       let parts = key.split(separator: "\u{0}").map(String.init)
       guard let model = project.model(named: parts[0]) else { continue }
+      let notPulled = { (repo: String) in
+        "\(model.name) \(parts[1]): from Hugging Face \(repo), not pulled yet (`strata run` pulls it; `strata models pull \(model.name)` now)"
+      }
       switch model.source {
       case .local(let files):
         if let path = files[parts[1]], let repo = NotPulled.repository(of: path) {
-          fetch.append(
-            "\(model.name) \(parts[1]): from Hugging Face \(repo), not pulled yet (`strata run` pulls it; `strata models pull \(model.name)` now)"
-          )
+          fetch.append(notPulled(repo))
         } else if let path = files[parts[1]], !FileManager.default.fileExists(atPath: path) {
           fetch.append("\(model.name) \(parts[1]): \(path) is missing")
         }
       case .huggingFace(let repo, _, let revision):
-        fetch.append(
-          "\(model.name) \(parts[1]): from Hugging Face \(repo)\(revision.map { "@\($0)" } ?? ""), not pulled yet (`strata run` pulls it; `strata models pull \(model.name)` now)"
-        )
+        // A project not resolved through the Hugging Face cache (the callers resolve it first).
+        fetch.append(notPulled("\(repo)@\(revision ?? "main")"))
       case .api:
         fetch.append("\(model.name) \(parts[1]) (an API model: sweeps do not run it)")
       }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataGGUF
 import Testing
 
 @testable import StrataHub
@@ -53,6 +54,7 @@ import Testing
     #expect(SplitName("x-00003-of-00002.gguf") == nil)
     #expect(SplitName("x-0001-of-0002.gguf") == nil)
     #expect(SplitName("x-Q4_K_M.gguf") == nil)
+    #expect(SplitName("dir/x-00001-of-00003.gguf")?.path(ofPart: 3) == "dir/x-00003-of-00003.gguf")
   }
 }
 
