@@ -50,7 +50,7 @@ let package = Package(
     .target(name: "StrataStore", dependencies: [grdb]),
     .target(name: "StrataHub", dependencies: ["CCrypto", "StrataClient", "StrataConfig", "StrataGGUF"]),
     .target(name: "StrataGGUF"),
-    .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval"]),
+    .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval", "StrataConfig"]),
     .target(
       name: "StrataRun",
       dependencies: [

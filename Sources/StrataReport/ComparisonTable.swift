@@ -45,6 +45,35 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   public var predictedBytes: Int64? = nil
   /// Which measured peak the prediction compares with.
   public var predictedAgainst: MemoryPeak? = nil
+  /// The run the cell belongs to and the host that ran it (a merged database holds several).
+  public var run: String = ""
+  public var host: String = ""
+}
+
+extension ComparisonRow: ReportRow {
+  public static let fieldNames = [
+    "run", "host", "cell", "engine", "model", "quant", "scenario", "status", "load_s", "ttft_ms", "prompt_tps",
+    "decode_tps", "client_decode_tps", "peak_rss_mib", "peak_vram_mib", "predicted_mib", "power_w", "j_per_token",
+    "energy_j", "accuracy", "items",
+  ]
+
+  /// The named fields, plus every other axis of the cell under its own name (`flash_attn`, `threads`).
+  public var fields: [String: FieldValue] {
+    var fields: [String: FieldValue] = [:]
+    for (axis, value) in axes { fields[axis.lowercased()] = Double(value).map(FieldValue.number) ?? .text(value) }
+    let named: [String: FieldValue] = [
+      "run": .text(run), "host": .text(host), "cell": .text(cell), "engine": .text(engine), "model": .text(model),
+      "quant": .text(quant), "scenario": .text(scenario), "status": .text(status), "load_s": .number(loadSeconds),
+      "ttft_ms": .number(ttftMs?.mean), "prompt_tps": .number(promptTPS?.mean), "decode_tps": .number(decodeTPS?.mean),
+      "client_decode_tps": .number(clientDecodeTPS?.mean), "peak_rss_mib": .mebibytes(peakRSSBytes),
+      "peak_vram_mib": .mebibytes(peakVRAMBytes), "predicted_mib": .mebibytes(predictedBytes),
+      "power_w": .number(meanPowerWatts), "j_per_token": .number(joulesPerGeneratedToken),
+      "energy_j": .number(energyJoules), "accuracy": .number(accuracy?.value),
+      "items": accuracy.map { .number(Double($0.trials)) } ?? .missing,
+    ]
+    fields.merge(named) { _, named in named }
+    return fields
+  }
 }
 
 /// The measured peak a memory prediction is compared with.
@@ -65,6 +94,15 @@ public enum ComparisonBuilder {
     return "\(cell.status.rawValue): \(kind.rawValue)"
   }
 
+  /// The rows of several runs, one after another, each with its run and host.
+  public static func rows(
+    store: ResultStore, runs: [RunSource], includeSkipped: Bool = false
+  ) throws(StoreError) -> [ComparisonRow] {
+    var rows: [ComparisonRow] = []
+    for source in runs { rows += try Self.rows(store: store, runId: source.id, includeSkipped: includeSkipped) }
+    return rows
+  }
+
   /// One row per cell the matrix planned; cells it left out (`skipped` as excluded)
   /// only with `includeSkipped`.
   public static func rows(
@@ -79,6 +117,7 @@ public enum ComparisonBuilder {
     let perf = Dictionary(grouping: try store.perfRepetitions(runId: runId), by: \.cellHash)
     let results = Dictionary(grouping: try store.taskResults(runId: runId), by: \.cellHash)
     let telemetry = try store.cellTelemetry(runId: runId)
+    let host = try store.run(id: runId).map { ReportHost.decode($0.hostJSON).hostname } ?? "unknown"
     return cells.map { cell in
       let repetitions = perf[cell.hash] ?? []
       let scenario = repetitions.first?.scenario
@@ -108,7 +147,7 @@ public enum ComparisonBuilder {
         energyJoules: telemetry[cell.hash]?.energyJoules,
         joulesPerGeneratedToken: telemetry[cell.hash]?.joulesPerGeneratedToken,
         powerIncludesCPU: telemetry[cell.hash]?.telemetryJSON.flatMap(Self.powerIncludesCPU),
-        predictedBytes: prediction?.bytes, predictedAgainst: prediction?.against)
+        predictedBytes: prediction?.bytes, predictedAgainst: prediction?.against, run: runId, host: host)
     }
   }
 

@@ -25,14 +25,53 @@ public struct QualityRow: Sendable, Hashable, Codable {
   public var evalSeconds: Double
   /// Items in flight at once (the server's slots, `-np`); nil for older runs.
   public var concurrency: Int? = nil
+  public var run: String = ""
+  public var host: String = ""
+  public var engine: String = ""
+  public var model: String = ""
+  public var quant: String = ""
+}
+
+extension QualityRow: ReportRow {
+  public static let fieldNames = [
+    "run", "host", "cell", "label", "engine", "model", "quant", "task", "method", "category", "accuracy", "correct",
+    "items", "ece", "brier", "mcnemar_p", "eval_s",
+  ]
+
+  public var fields: [String: FieldValue] {
+    [
+      "run": .text(run), "host": .text(host), "cell": .text(cell), "label": .text(label), "engine": .text(engine),
+      "model": .text(model), "quant": .text(quant), "task": .text(task), "method": .text(method),
+      "category": .text(category), "accuracy": .number(accuracy.value),
+      "correct": .number(Double(accuracy.successes)), "items": .number(Double(accuracy.trials)),
+      "ece": .number(ece?.estimate), "brier": .number(brier), "mcnemar_p": .number(mcnemar?.pValue),
+      "eval_s": .number(evalSeconds),
+    ]
+  }
 }
 
 public enum QualityBuilder {
+  /// The rows of several runs, one after another; each run's baseline is its own first cell.
+  public static func rows(
+    store: ResultStore, runs: [RunSource], byCategory: Bool = false
+  ) throws(StoreError) -> [QualityRow] {
+    var rows: [QualityRow] = []
+    for source in runs {
+      rows += try Self.rows(store: store, runId: source.id, byCategory: byCategory).map { row in
+        var row = row
+        row.host = source.host.hostname
+        return row
+      }
+    }
+    return rows
+  }
+
   public static func rows(
     store: ResultStore, runId: String, byCategory: Bool = false
   ) throws(StoreError) -> [QualityRow] {
     let cells = try store.cells(runId: runId).filter { $0.status != .skipped }
     let order = Dictionary(uniqueKeysWithValues: cells.enumerated().map { ($1.hash, $0) })
+    let byHash = Dictionary(cells.map { ($0.hash, $0) }, uniquingKeysWith: { first, _ in first })
     let labels = Dictionary(
       uniqueKeysWithValues: cells.map { cell in
         (cell.hash, [cell.engine, cell.model, cell.quant, cell.variant].filter { !$0.isEmpty }.joined(separator: " "))
@@ -89,7 +128,9 @@ public enum QualityBuilder {
           ? timings["\(key.cell)\u{1F}\(key.task)\u{1F}\(key.method)"]?.wallSeconds
             ?? answers.map(\.latencyMs).reduce(0, +) / 1000
           : answers.map(\.latencyMs).reduce(0, +) / 1000,
-        concurrency: timings["\(key.cell)\u{1F}\(key.task)\u{1F}\(key.method)"]?.concurrency)
+        concurrency: timings["\(key.cell)\u{1F}\(key.task)\u{1F}\(key.method)"]?.concurrency, run: runId,
+        engine: byHash[key.cell]?.engine ?? "", model: byHash[key.cell]?.model ?? "",
+        quant: byHash[key.cell]?.quant ?? "")
     }
     return rows.sorted {
       ((order[$0.cell] ?? 0), $0.task, $0.method, $0.category ?? "")
@@ -100,36 +141,46 @@ public enum QualityBuilder {
 
 public enum QualityRenderer {
   public static func render(_ rows: [QualityRow], format: ReportFormat) -> String {
+    render([ReportSection(title: nil, rows: rows)], format: format)
+  }
+
+  public static func render(_ sections: [ReportSection<QualityRow>], format: ReportFormat) -> String {
+    let rows = sections.flatMap(\.rows)
     guard !rows.isEmpty else { return "" }
     let byCategory = rows.contains { $0.category != nil }
+    let sources = (Set(rows.map(\.host)).count > 1 ? ["host"] : []) + (Set(rows.map(\.run)).count > 1 ? ["run"] : [])
     let headers =
-      ["cell", "task", "method"] + (byCategory ? ["category"] : [])
+      sources + ["cell", "task", "method"] + (byCategory ? ["category"] : [])
       + ["accuracy", "ECE [95% bootstrap]", "Brier", "vs first cell (McNemar)", "eval s (at once)"]
-    let table = rows.map { row -> [String] in
+    func line(_ row: QualityRow) -> [String] {
       let accuracy =
         "\(format2(row.accuracy.value)) [\(format2(row.accuracy.lower))–\(format2(row.accuracy.upper))] n=\(row.accuracy.trials)"
       let ece = row.ece.map { "\(format3($0.estimate)) [\(format3($0.lower))–\(format3($0.upper))]" } ?? "-"
       let brier = row.brier.map(format3) ?? "-"
       let paired =
         row.mcnemar.map { "b=\($0.b) c=\($0.c) p=\(formatP($0.pValue))" } ?? (row.versus == nil ? "(baseline)" : "-")
-      return [row.label, row.task, row.method] + (byCategory ? [row.category ?? "-"] : [])
+      return sources.map { $0 == "host" ? row.host : row.run } + [row.label, row.task, row.method]
+        + (byCategory ? [row.category ?? "-"] : [])
         + [
           accuracy, ece, brier, paired,
           String(format: "%.1f", row.evalSeconds) + (row.concurrency.map { " (\($0))" } ?? ""),
         ]
     }
+    let tables = sections.map { $0.rows.map(line) }
     switch format {
     case .json:
       return ReportEncoding.json(rows)
     case .csv:
       let csvHeaders =
         [
-          "cell", "label", "task", "method", "category", "correct", "n", "accuracy", "accuracy_low", "accuracy_high",
+          "run", "host", "cell", "label", "task", "method", "category", "correct", "n", "accuracy", "accuracy_low",
+          "accuracy_high",
           "ece", "ece_low", "ece_high", "brier", "mcnemar_b", "mcnemar_c", "mcnemar_p", "eval_seconds",
         ]
       let lines = rows.map { row -> String in
         let fields: [String] = [
-          row.cell, row.label, row.task, row.method, row.category ?? "", String(row.accuracy.successes),
+          row.run, row.host, row.cell, row.label, row.task, row.method, row.category ?? "",
+          String(row.accuracy.successes),
           String(row.accuracy.trials), String(row.accuracy.value), String(row.accuracy.lower),
           String(row.accuracy.upper), row.ece.map { String($0.estimate) } ?? "", row.ece.map { String($0.lower) } ?? "",
           row.ece.map { String($0.upper) } ?? "", row.brier.map { String($0) } ?? "",
@@ -141,16 +192,24 @@ public enum QualityRenderer {
       return ([csvHeaders.joined(separator: ",")] + lines).joined(separator: "\n") + "\n"
     case .markdown:
       let head = "| " + headers.joined(separator: " | ") + " |\n|" + headers.map { _ in "---|" }.joined() + "\n"
-      return head + table.map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n"
+      return zip(sections, tables).map { section, table in
+        (section.title.map { "**\(TextSafety.markdownCell($0))**\n\n" } ?? "") + head
+          + table.map { "| " + $0.map(TextSafety.markdownCell).joined(separator: " | ") + " |" }
+          .joined(separator: "\n") + "\n"
+      }.joined(separator: "\n")
     case .table:
-      let widths = headers.indices.map { column in ([headers] + table).map { $0[column].count }.max() ?? 0 }
-      func line(_ cells: [String]) -> String {
+      let safe = tables.map { $0.map { $0.map(TextSafety.terminal) } }
+      let widths = headers.indices.map { column in ([headers] + safe.joined()).map { $0[column].count }.max() ?? 0 }
+      func text(_ cells: [String]) -> String {
         cells.enumerated().map { index, cell in
           index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
         }.joined(separator: "  ")
       }
-      return ([line(headers), line(widths.map { String(repeating: "-", count: $0) })] + table.map(line))
-        .joined(separator: "\n") + "\n\n" + legend
+      let blocks = zip(sections, safe).map { section, table in
+        (section.title.map { [TextSafety.terminal($0) + ":"] } ?? [])
+          + [text(headers), text(widths.map { String(repeating: "-", count: $0) })] + table.map(text)
+      }
+      return blocks.map { $0.joined(separator: "\n") }.joined(separator: "\n\n") + "\n\n" + legend
     }
   }
 

@@ -9,12 +9,24 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 /// Turns comparison rows into text.
 public enum ReportRenderer {
   public static func render(_ rows: [ComparisonRow], format: ReportFormat) -> String {
+    render([ReportSection(title: nil, rows: rows)], format: format)
+  }
+
+  /// Sections (from `--by`) share one set of columns and one legend; CSV and JSON
+  /// carry the grouping fields in every row, so they are the rows in section order.
+  public static func render(_ sections: [ReportSection<ComparisonRow>], format: ReportFormat) -> String {
+    let rows = sections.flatMap(\.rows)
     switch format {
-    case .table: renderTable(rows)
-    case .markdown: renderMarkdown(rows)
-    case .csv: renderCSV(rows)
-    case .json: ReportEncoding.json(rows)
+    case .table: return renderTable(sections)
+    case .markdown: return renderMarkdown(sections)
+    case .csv: return renderCSV(rows)
+    case .json: return ReportEncoding.json(rows)
     }
+  }
+
+  /// `host` and `run` earn a column only when the rows come from several.
+  static func sourceColumns(_ rows: [ComparisonRow]) -> [String] {
+    (Set(rows.map(\.host)).count > 1 ? ["host"] : []) + (Set(rows.map(\.run)).count > 1 ? ["run"] : [])
   }
 
   /// The axes beyond engine/model/quant whose value differs between rows: only
@@ -54,19 +66,24 @@ public enum ReportRenderer {
 
   /// The mark on an APU's power figures, which are the SoC's (see the legend).
   static let socMark = " SoC"
-  static func soc(_ row: ComparisonRow) -> String { row.powerIncludesCPU == true ? socMark : "" }
+  static func soc(_ row: ComparisonRow) -> String { soc(row.powerIncludesCPU) }
+  static func soc(_ includesCPU: Bool?) -> String { includesCPU == true ? socMark : "" }
 
   static func headers(_ rows: [ComparisonRow], axes: [String]) -> [String] {
-    ["engine", "model", "quant"] + axes + ["scenario", "load s", "TTFT ms", "prompt t/s", "decode t/s"]
+    sourceColumns(rows) + ["engine", "model", "quant"] + axes + [
+      "scenario", "load s", "TTFT ms", "prompt t/s", "decode t/s",
+    ]
       + hardwareColumns(rows).map(\.header) + ["accuracy", "status"]
   }
 
   static func cells(
-    _ row: ComparisonRow, axes: [String], hardware: [(header: String, value: (ComparisonRow) -> String?)]
+    _ row: ComparisonRow, sources: [String], axes: [String],
+    hardware: [(header: String, value: (ComparisonRow) -> String?)]
   )
     -> [String]
   {
-    let identity: [String] = [row.engine, row.model, row.quant] + axes.map { row.axes[$0] ?? "-" }
+    let source = sources.map { $0 == "host" ? row.host : row.run }
+    let identity: [String] = source + [row.engine, row.model, row.quant] + axes.map { row.axes[$0] ?? "-" }
     let load: String = row.loadSeconds.map { format($0, digits: 2) } ?? "-"
     let ttft: String = row.ttftMs.map { meanSD($0, digits: 1) } ?? "-"
     let prompt: String = row.promptTPS.map { meanSD($0, digits: 1) } ?? "-"
@@ -104,23 +121,34 @@ public enum ReportRenderer {
     String(format: "%.\(digits)f", value)
   }
 
-  static func renderTable(_ rows: [ComparisonRow]) -> String {
+  static func renderTable(_ sections: [ReportSection<ComparisonRow>]) -> String {
+    let rows = sections.flatMap(\.rows)
     let axes = varyingAxes(rows)
+    let sources = sourceColumns(rows)
     let hardware = hardwareColumns(rows)
     let header = headers(rows, axes: axes)
-    let body = rows.map { cells($0, axes: axes, hardware: hardware) }
+    let bodies = sections.map { section in
+      section.rows.map { cells($0, sources: sources, axes: axes, hardware: hardware).map(TextSafety.terminal) }
+    }
     let widths = header.indices.map { column in
-      ([header[column]] + body.map { $0[column] }).map(\.count).max() ?? 0
+      ([header[column]] + bodies.joined().map { $0[column] }).map(\.count).max() ?? 0
     }
     func line(_ fields: [String]) -> String {
       zip(fields, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
         .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
     }
-    var lines = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-    lines += body.map(line)
+    var lines: [String] = []
+    for (section, body) in zip(sections, bodies) {
+      if let title = section.title { lines += (lines.isEmpty ? [] : [""]) + [TextSafety.terminal(title) + ":"] }
+      lines += [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+      lines += body.map(line)
+    }
     func reasons(_ prefix: String) -> [String] {
       rows.filter { $0.status.hasPrefix(prefix) }.map { row in
-        "  \(row.engine) \(row.model) \(row.quant) \(row.axes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")): \(row.failure ?? "unknown")"
+        let settings = row.axes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let source = sources.isEmpty ? "" : "\(row.host) \(row.run) "
+        return TextSafety.terminal(
+          "  \(source)\(row.engine) \(row.model) \(row.quant) \(settings): \(row.failure ?? "unknown")")
       }
     }
     let failures = reasons("failed")
@@ -155,15 +183,23 @@ public enum ReportRenderer {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  static func renderMarkdown(_ rows: [ComparisonRow]) -> String {
+  static func renderMarkdown(_ sections: [ReportSection<ComparisonRow>]) -> String {
+    let rows = sections.flatMap(\.rows)
     let axes = varyingAxes(rows)
+    let sources = sourceColumns(rows)
     let hardware = hardwareColumns(rows)
     let header = headers(rows, axes: axes)
-    var lines = ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
-    lines += rows.map {
-      "| "
-        + cells($0, axes: axes, hardware: hardware).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(
-          separator: " | ") + " |"
+    var lines: [String] = []
+    for section in sections {
+      if let title = section.title {
+        lines += (lines.isEmpty ? [] : [""]) + ["**\(TextSafety.markdownCell(title))**", ""]
+      }
+      lines += ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
+      lines += section.rows.map {
+        "| "
+          + cells($0, sources: sources, axes: axes, hardware: hardware).map(TextSafety.markdownCell)
+          .joined(separator: " | ") + " |"
+      }
     }
     return lines.joined(separator: "\n") + "\n"
   }
@@ -171,7 +207,7 @@ public enum ReportRenderer {
   static func renderCSV(_ rows: [ComparisonRow]) -> String {
     let axes = Array(Set(rows.flatMap(\.axes.keys))).sorted()
     let header =
-      ["cell", "engine", "model", "quant"] + axes + [
+      ["run", "host", "cell", "engine", "model", "quant"] + axes + [
         "scenario", "load_s", "ttft_ms_mean", "ttft_ms_sd", "prompt_tps_mean", "prompt_tps_sd",
         "decode_tps_mean", "decode_tps_sd", "client_decode_tps_mean", "peak_rss_bytes", "peak_vram_bytes",
         "mean_vram_bytes", "mean_power_w", "joules_per_token", "energy_j", "power_includes_cpu", "accuracy",
@@ -182,7 +218,8 @@ public enum ReportRenderer {
     var lines = [header.joined(separator: ",")]
     for row in rows {
       func bytes(_ value: Int64?) -> String { value.map(String.init) ?? "" }
-      let identity: [String] = [row.cell, row.engine, row.model, row.quant] + axes.map { row.axes[$0] ?? "" }
+      let identity: [String] =
+        [row.run, row.host, row.cell, row.engine, row.model, row.quant] + axes.map { row.axes[$0] ?? "" }
       let speed: [String] = [
         row.scenario ?? "", number(row.loadSeconds), number(row.ttftMs?.mean), number(row.ttftMs?.standardDeviation),
         number(row.promptTPS?.mean), number(row.promptTPS?.standardDeviation), number(row.decodeTPS?.mean),

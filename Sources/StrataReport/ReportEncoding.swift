@@ -2,11 +2,12 @@ import Foundation
 
 /// The two machine formats every report table shares, written once.
 enum ReportEncoding {
-  /// Rows as pretty-printed JSON with sorted keys and a final newline; `[]` if they cannot be encoded.
-  static func json<Row: Encodable>(_ rows: [Row]) -> String {
+  /// Rows (or one table) as pretty-printed JSON with sorted keys and a final newline;
+  /// `null` if they cannot be encoded (a figure that is not finite).
+  static func json<Value: Encodable>(_ value: Value) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    return (try? encoder.encode(rows)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "[]\n"
+    return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "null\n"
   }
 
   /// One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a newline.

@@ -6,13 +6,28 @@ import StrataStore
 struct ReportCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
-    abstract: "Print the comparison table of a run from the database.")
+    abstract: "Print the comparison tables of runs from the database.",
+    discussion: """
+      Without options: the comparison table of the newest run, its quality table and
+      its engines. --run (repeatable) picks runs; rows from several runs or hosts get a
+      host and run column. --hardware prints one row per host × device × engine for
+      one model and quant, each from the newest run that measured it (default: every run
+      in the database, so a merged one compares its hosts).
+
+      Every table takes --where FIELD=VALUE (also !=, ~ for a substring, <, <=, >, >=
+      for numbers; repeat for AND; a,b for either), --sort FIELD[,-FIELD] (- for
+      descending) and --by FIELD[,FIELD] (one section per value). Field names are the
+      tables' machine names: host, run, engine, model, quant, any matrix axis
+      (flash_attn, threads, …), decode_tps, prompt_tps, ttft_ms, load_s, accuracy, …;
+      a name the table lacks is an error that lists the ones it has. --by category
+      (accuracy per task category) and --by bin (reliability bins) choose those tables.
+      """)
 
   @Option(help: "SQLite database file.")
   var db: String = "strata.sqlite"
 
-  @Option(help: "Run id (default: the newest run). `--list` shows them.")
-  var run: String?
+  @Option(help: "Run id; repeat for several (default: the newest run). `--list` shows them.")
+  var run: [String] = []
 
   @Flag(help: "List the runs in the database instead.")
   var list = false
@@ -20,15 +35,45 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
   var format: ReportFormat = .table
 
-  @Option(
-    name: .customLong("by"),
-    help:
-      "Break quality down: `category` prints accuracy per task category (MedMCQA subject, ARC source, …) instead of the comparison table."
-  )
-  var breakdown: Breakdown?
+  @Flag(help: "One row per host × device × engine for one model and quant (see --model, --quant).")
+  var hardware = false
 
-  enum Breakdown: String, ExpressibleByArgument, CaseIterable {
-    case category, bin
+  @Option(help: "With --hardware: the model to compare (default: the one most cells measured).")
+  var model: String?
+
+  @Option(help: "With --hardware: the quant to compare (default: the one most cells measured).")
+  var quant: String?
+
+  @Option(name: .customLong("where"), help: "Keep rows whose field matches, e.g. engine=cpu or decode_tps>=20.")
+  var filters: [String] = []
+
+  @Option(help: "Sort by fields, `-` for descending, e.g. -decode_tps,model.")
+  var sort: String?
+
+  @Option(name: .customLong("by"), help: "Group rows into sections by fields; `category` and `bin` pick those tables.")
+  var groups: [String] = []
+
+  /// `--by` minus the two names that choose a table rather than group one.
+  var breakdown: (category: Bool, bin: Bool, query: RowQuery) {
+    get throws {
+      let fields = groups.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+      let rest = fields.filter { $0 != "category" && $0 != "bin" }
+      return (
+        fields.contains("category"), fields.contains("bin"),
+        try RowQuery.parse(where: filters, sort: sort, by: rest)
+      )
+    }
+  }
+
+  func validate() throws {
+    if !hardware, model != nil || quant != nil {
+      throw ValidationError("--model and --quant choose the hardware table's columns; add --hardware")
+    }
+    let chosen = try breakdown
+    if hardware, chosen.category || chosen.bin {
+      throw ValidationError("--hardware has no --by category or bin; those are quality tables")
+    }
+    if chosen.category && chosen.bin { throw ValidationError("--by category and --by bin are two tables; pick one") }
   }
 
   func run() async throws {
@@ -36,53 +81,76 @@ struct ReportCommand: AsyncParsableCommand {
       printError("\(db) does not exist; run `strata run` first, or pass the database with --db")
       throw ExitCode(2)
     }
-    let store: ResultStore
     do {
-      store = try ResultStore(path: db)
-      let runs = try store.runs()
+      let store = try ResultStore(path: db)
       if list {
-        for record in runs {
+        for record in try store.runs() {
           let started = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: record.startedAt))
-          emit("\(record.id)  \(record.status)  started \(started)  \(record.matrixPath)")
+          let host = ReportHost.decode(record.hostJSON).hostname
+          emit("\(record.id)  \(record.status)  \(host)  started \(started)  \(record.matrixPath)")
         }
         return
       }
-      guard let runId = run ?? runs.first?.id else {
-        printError("\(db) holds no runs yet; run `strata run` first")
-        throw ExitCode(2)
-      }
-      guard runs.contains(where: { $0.id == runId }) else {
-        printError("no run \(runId) in \(db); `strata report --list` shows the runs")
-        throw ExitCode(2)
-      }
-      if breakdown == .bin {
-        let rows = try ReliabilityBuilder.rows(store: store, runId: runId)
+      let (category, bin, query) = try breakdown
+      let runs = try RunSource.select(from: store, ids: run, all: hardware)
+      if hardware {
+        let table = try HardwareBuilder.table(store: store, runs: runs, model: model, quant: quant)
+        let sections = try query.apply(table.rows, table: "hardware table")
+        emit(HardwareRenderer.render(table, sections: sections, format: format), terminator: "")
+      } else if bin {
+        let rows = try ReliabilityBuilder.rows(store: store, runs: runs)
         guard !rows.isEmpty else {
-          printError("run \(runId) has no answers with a confidence (score a task with method: letter_likelihood)")
+          printError("the run has no answers with a confidence (score a task with method: letter_likelihood)")
           throw ExitCode(2)
         }
-        emit(ReliabilityBuilder.render(rows, format: format), terminator: "")
-        return
-      }
-      if breakdown == .category {
-        let rows = try QualityBuilder.rows(store: store, runId: runId, byCategory: true)
+        let sections = try query.apply(rows, table: "reliability table")
+        emit(ReliabilityBuilder.render(sections, format: format), terminator: "")
+      } else if category {
+        let rows = try QualityBuilder.rows(store: store, runs: runs, byCategory: true)
         guard !rows.isEmpty else {
-          printError("run \(runId) has no task results to break down")
+          printError("the run has no task results to break down")
           throw ExitCode(2)
         }
-        emit(QualityRenderer.render(rows, format: format), terminator: "")
-        return
-      }
-      emit(
-        ReportRenderer.render(try ComparisonBuilder.rows(store: store, runId: runId), format: format), terminator: "")
-      if format == .table || format == .markdown {
-        let quality = QualityRenderer.render(try QualityBuilder.rows(store: store, runId: runId), format: format)
-        if !quality.isEmpty { emit("\nquality:\n" + quality, terminator: "") }
-        emit("\n" + EngineSection.render(try EngineSection.lines(store: store, runId: runId)), terminator: "")
+        let sections = try query.apply(rows, table: "quality table")
+        emit(QualityRenderer.render(sections, format: format), terminator: "")
+      } else {
+        try comparison(store: store, runs: runs, query: query)
       }
     } catch let error as StoreError {
       printError(error.description)
       throw ExitCode(2)
+    } catch let error as ReportSelectionError {
+      printError(error.description)
+      throw ExitCode(2)
+    } catch let error as RowQueryError {
+      printError(error.description)
+      throw ExitCode(2)
+    } catch let error as HardwareSelectionError {
+      printError(error.description)
+      throw ExitCode(2)
+    }
+  }
+
+  /// The comparison table, then (terminal and Markdown) the quality of the cells it kept and the engines.
+  func comparison(store: ResultStore, runs: [RunSource], query: RowQuery) throws {
+    let sections = try query.apply(try ComparisonBuilder.rows(store: store, runs: runs), table: "comparison table")
+    emit(ReportRenderer.render(sections, format: format), terminator: "")
+    guard format == .table || format == .markdown else { return }
+    struct Kept: Hashable {
+      var run: String
+      var cell: String
+    }
+    let kept = Set(sections.flatMap(\.rows).map { Kept(run: $0.run, cell: $0.cell) })
+    let quality = try QualityBuilder.rows(store: store, runs: runs).filter {
+      kept.contains(Kept(run: $0.run, cell: $0.cell))
+    }
+    let text = QualityRenderer.render(quality, format: format)
+    if !text.isEmpty { emit("\nquality:\n" + text, terminator: "") }
+    for source in runs {
+      let engines = EngineSection.render(try EngineSection.lines(store: store, runId: source.id))
+      guard !engines.isEmpty else { continue }
+      let heading = runs.count > 1 ? "\n\(source.id) on \(TextSafety.terminal(source.host.hostname)) — " : "\n"
+      emit(heading + engines, terminator: "")
     }
   }
 }

@@ -115,11 +115,11 @@ struct CodeSandboxTests {
     let scratch = try Scratch()
     let outcome = try await preparedSandbox(scratch, wall: 1.5, cpu: Self.backstopCPUSeconds).run(
       SandboxProgram(source: "while True:\n    pass\n"))
+    // The kind tells "stopped by the wall limit" from "ran on to the CPU backstop"
+    // (that one reads .cpuTime); an upper bound on the wall time would only measure
+    // how loaded the machine is (13.7 s once, beside a llama.cpp build on 2 cores).
     #expect(outcome.kind == .timeout(.wallClock))
-    // The lower bound is exact (the limit); the upper one only has to tell "stopped
-    // by the wall limit" from "ran on to the CPU backstop", with room for a loaded CI.
     #expect(outcome.wallSeconds >= 1.5)
-    #expect(outcome.wallSeconds < Double(Self.backstopCPUSeconds))
   }
 
   @Test("a busy loop stops at the CPU limit long before the wall limit")

@@ -38,18 +38,6 @@ private let rows: [ComparisonRow] = [
     joulesPerGeneratedToken: 0.2871, powerIncludesCPU: true),
 ]
 
-/// Compares with a golden file; `STRATA_RECORD_SNAPSHOTS=1 swift test` re-records it.
-private func assertSnapshot(_ text: String, named name: String, sourceFile: String = #filePath) throws {
-  let url = URL(fileURLWithPath: sourceFile).deletingLastPathComponent()
-    .appendingPathComponent("Snapshots/\(name)")
-  if ProcessInfo.processInfo.environment["STRATA_RECORD_SNAPSHOTS"] == "1" {
-    try text.write(to: url, atomically: true, encoding: .utf8)
-    return
-  }
-  let golden = try String(contentsOf: url, encoding: .utf8)
-  #expect(text == golden, "differs from Snapshots/\(name); re-record with STRATA_RECORD_SNAPSHOTS=1 if intended")
-}
-
 @Suite("Comparison table rendering")
 struct ReportRendererTests {
   @Test("only axes that vary get a column")
@@ -83,7 +71,7 @@ struct ReportRendererTests {
     #expect(lines.count == 5)
     #expect(lines[4].contains("27.4000,0.2871,190.0000,1,"), "the APU row says its power includes the CPU")
     #expect(lines[3].contains("1014.0000,,"), "a discrete GPU's row does not")
-    #expect(lines[0].hasPrefix("cell,engine,model,quant,flash_attn,threads,scenario,load_s,ttft_ms_mean"))
+    #expect(lines[0].hasPrefix("run,host,cell,engine,model,quant,flash_attn,threads,scenario,load_s,ttft_ms_mean"))
     #expect(lines[1].contains("260.0000,10.0000,86.0000,1.0000"))
     #expect(lines[1].contains("0.3500,0.1812,0.5671,20,done"))
     try assertSnapshot(text, named: "table.csv")

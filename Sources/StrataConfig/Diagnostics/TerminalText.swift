@@ -2,16 +2,33 @@
 /// info, an item's category, a model's reply) made safe for a terminal.
 ///
 /// Such text can carry escape sequences that move the cursor, rewrite earlier
-/// lines, retitle the window or hide what follows; a terminal obeys them. Every
-/// C0 control but newline and tab is removed (ESC and carriage return among
-/// them), and so are DEL and the C1 controls (U+0080–U+009F, which some
-/// terminals read as CSI). Printable text, newlines and tabs are kept as they are.
+/// lines, retitle the window or hide what follows; a terminal obeys them. Whole
+/// sequences go — CSI (`ESC [` or the 8-bit U+009B, up to its final byte), the
+/// string ones (OSC, DCS, APC, PM, SOS, up to BEL or ST) and the short `ESC x`
+/// ones — so no `[2J` is left behind to confuse a reader. Every other C0 control
+/// but newline and tab is removed (carriage return among them), and so are DEL
+/// and the C1 controls. Printable text, newlines and tabs are kept as they are.
 public enum TerminalText {
   public static func clean(_ text: String) -> String {
     guard text.unicodeScalars.contains(where: isControl) else { return text }
-    var scalars = String.UnicodeScalarView()
-    scalars.append(contentsOf: text.unicodeScalars.lazy.filter { !isControl($0) })
-    return String(scalars)
+    var output = String.UnicodeScalarView()
+    var scalars = text.unicodeScalars.makeIterator()
+    while let scalar = scalars.next() {
+      switch scalar.value {
+      case 0x1B: skipEscape(&scalars)
+      case 0x9B: skipCSI(&scalars)
+      case 0x90, 0x98, 0x9D, 0x9E, 0x9F: skipString(&scalars)
+      default: if !isControl(scalar) { output.append(scalar) }
+      }
+    }
+    return String(output)
+  }
+
+  /// One line for a table cell: cleaned, with newlines and tabs as spaces.
+  public static func singleLine(_ text: String) -> String {
+    String(
+      String.UnicodeScalarView(
+        clean(text).unicodeScalars.map { $0 == "\n" || $0 == "\t" ? " " : $0 }))
   }
 
   static func isControl(_ scalar: Unicode.Scalar) -> Bool {
@@ -19,6 +36,30 @@ public enum TerminalText {
     case 0x0A, 0x09: false
     case 0x00...0x1F, 0x7F, 0x80...0x9F: true
     default: false
+    }
+  }
+
+  private static func skipEscape(_ scalars: inout String.UnicodeScalarView.Iterator) {
+    guard let next = scalars.next() else { return }
+    switch next {
+    case "[": skipCSI(&scalars)
+    case "]", "P", "X", "^", "_": skipString(&scalars)
+    default:
+      // `ESC c`, `ESC 7`, and charset selections such as `ESC ( B`: intermediates, then one final byte.
+      var byte = next
+      while (0x20...0x2F).contains(byte.value), let following = scalars.next() { byte = following }
+    }
+  }
+
+  private static func skipCSI(_ scalars: inout String.UnicodeScalarView.Iterator) {
+    while let scalar = scalars.next(), !(0x40...0x7E).contains(scalar.value) {}
+  }
+
+  private static func skipString(_ scalars: inout String.UnicodeScalarView.Iterator) {
+    var escape = false
+    while let scalar = scalars.next() {
+      if scalar.value == 0x07 || scalar.value == 0x9C || (escape && scalar == "\\") { return }
+      escape = scalar.value == 0x1B
     }
   }
 }

@@ -1,0 +1,386 @@
+import Foundation
+import StrataEval
+import StrataStore
+
+/// One row of `strata report --hardware`: one host × device × engine, for one model
+/// and quant, with the figures of its fastest-decoding cell (the other cells of the
+/// group differ in server flags; `settings` names the winner's).
+public struct HardwareRow: Sendable, Hashable, Codable {
+  public var host: String
+  /// The GPU(s) llama-server listed for the engine, or the host's CPU for a CPU backend.
+  public var device: String
+  public var engine: String
+  public var backend: String?
+  /// "b4567 (1a2b3c4)" as the engine identity gave it.
+  public var build: String?
+  public var model: String
+  public var quant: String
+  public var run: String
+  public var cell: String
+  /// The winning cell's axes beyond engine, model and quant.
+  public var settings: [String: String]
+  /// Cells of this group that were compared.
+  public var cells: Int
+  public var scenario: String?
+  public var promptTPS: Summary?
+  public var decodeTPS: Summary?
+  public var ttftMs: Summary?
+  public var loadSeconds: Double?
+  /// Peak VRAM where it was sampled, else the server's peak RSS.
+  public var peakMemoryBytes: Int64?
+  public var peakMemory: MemoryPeak?
+  public var meanPowerWatts: Double?
+  public var joulesPerGeneratedToken: Double?
+  public var powerIncludesCPU: Bool?
+  public var accuracy: Proportion?
+  public var accuracyWay: String?
+  public var status: String
+}
+
+extension HardwareRow: ReportRow {
+  public static let fieldNames = [
+    "host", "device", "engine", "backend", "build", "model", "quant", "run", "cell", "cells", "scenario",
+    "prompt_tps", "decode_tps", "ttft_ms", "load_s", "peak_mib", "power_w", "j_per_token", "accuracy", "status",
+  ]
+
+  public var fields: [String: FieldValue] {
+    var fields: [String: FieldValue] = [:]
+    for (axis, value) in settings { fields[axis.lowercased()] = Double(value).map(FieldValue.number) ?? .text(value) }
+    let named: [String: FieldValue] = [
+      "host": .text(host), "device": .text(device), "engine": .text(engine), "backend": .text(backend),
+      "build": .text(build), "model": .text(model), "quant": .text(quant), "run": .text(run), "cell": .text(cell),
+      "cells": .number(Double(cells)), "scenario": .text(scenario), "prompt_tps": .number(promptTPS?.mean),
+      "decode_tps": .number(decodeTPS?.mean), "ttft_ms": .number(ttftMs?.mean), "load_s": .number(loadSeconds),
+      "peak_mib": .mebibytes(peakMemoryBytes), "power_w": .number(meanPowerWatts),
+      "j_per_token": .number(joulesPerGeneratedToken), "accuracy": .number(accuracy?.value), "status": .text(status),
+    ]
+    fields.merge(named) { _, named in named }
+    return fields
+  }
+}
+
+/// The hardware table for one model and quant, with what else the runs measured.
+public struct HardwareTable: Sendable, Hashable, Codable {
+  public var model: String
+  public var quant: String
+  public var rows: [HardwareRow]
+  /// Every model and quant the runs hold, with how many cells measured each.
+  public var available: [ModelQuant]
+
+  public struct ModelQuant: Sendable, Hashable, Codable {
+    public var model: String
+    public var quant: String
+    public var cells: Int
+  }
+}
+
+/// `--model` or `--quant` names nothing the chosen runs measured.
+public struct HardwareSelectionError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var asked: String
+  public var available: [HardwareTable.ModelQuant]
+
+  public var description: String {
+    let list = available.map { "\($0.model) \($0.quant) (\($0.cells) cells measured)" }.joined(separator: ", ")
+    return available.isEmpty
+      ? "the chosen runs hold no cells to compare; run `strata run` first"
+      : "the chosen runs have no cell with \(asked)\n  hint: they hold \(list); pick with --model and --quant"
+  }
+}
+
+public enum HardwareBuilder {
+  /// Groups the runs' cells of one model and quant (default: the pair most cells
+  /// measured) by host, device and engine. A group measured by several runs shows
+  /// the first of them that measured it (runs come newest first by default): last
+  /// week's run of the same box does not mix into this week's row.
+  public static func table(
+    store: ResultStore, runs: [RunSource], model: String? = nil, quant: String? = nil
+  ) throws -> HardwareTable {
+    var rows: [ComparisonRow] = []
+    var engines: [String: [String: EngineIdentityLine]] = [:]
+    var hosts: [String: ReportHost] = [:]
+    for source in runs {
+      rows += try ComparisonBuilder.rows(store: store, runId: source.id)
+      engines[source.id] = Dictionary(
+        try EngineSection.lines(store: store, runId: source.id).map { ($0.engine, $0) },
+        uniquingKeysWith: { first, _ in first })
+      hosts[source.id] = source.host
+    }
+    return try table(rows: rows, engines: engines, hosts: hosts, model: model, quant: quant)
+  }
+
+  /// The grouping itself, over rows already read (tests give them directly).
+  static func table(
+    rows: [ComparisonRow], engines: [String: [String: EngineIdentityLine]], hosts: [String: ReportHost],
+    model: String?, quant: String?
+  ) throws(HardwareSelectionError) -> HardwareTable {
+    let available = Self.available(rows)
+    let matching = available.filter { pair in
+      (model.map { pair.model.caseInsensitiveCompare($0) == .orderedSame } ?? true)
+        && (quant.map { pair.quant.caseInsensitiveCompare($0) == .orderedSame } ?? true)
+    }
+    guard let chosen = matching.first else {
+      let asked = [model.map { "model \($0)" }, quant.map { "quant \($0)" }].compactMap { $0 }
+      throw HardwareSelectionError(asked: asked.joined(separator: " and "), available: available)
+    }
+    struct Key: Hashable {
+      var host: String
+      var device: String
+      var engine: String
+    }
+    var order: [Key] = []
+    var groups: [Key: [ComparisonRow]] = [:]
+    for row in rows where row.model == chosen.model && row.quant == chosen.quant {
+      let host = hosts[row.run] ?? ReportHost(hostname: row.host)
+      let key = Key(host: row.host, device: device(engines[row.run]?[row.engine], host: host), engine: row.engine)
+      if let first = groups[key]?.first, first.run != row.run { continue }
+      if groups[key] == nil { order.append(key) }
+      groups[key, default: []].append(row)
+    }
+    let table = order.compactMap { key -> HardwareRow? in
+      guard let group = groups[key], let best = fastest(group) else { return nil }
+      let identity = engines[best.run]?[best.engine]
+      let peak: (Int64, MemoryPeak)? =
+        best.peakVRAMBytes.map { ($0, .vram) } ?? best.peakRSSBytes.map { ($0, .rss) }
+      return HardwareRow(
+        host: key.host, device: key.device, engine: key.engine, backend: identity?.backend,
+        build: identity.flatMap(build), model: chosen.model, quant: chosen.quant, run: best.run, cell: best.cell,
+        settings: best.axes, cells: group.count, scenario: best.scenario, promptTPS: best.promptTPS,
+        decodeTPS: best.decodeTPS, ttftMs: best.ttftMs, loadSeconds: best.loadSeconds, peakMemoryBytes: peak?.0,
+        peakMemory: peak?.1, meanPowerWatts: best.meanPowerWatts, joulesPerGeneratedToken: best.joulesPerGeneratedToken,
+        powerIncludesCPU: best.powerIncludesCPU, accuracy: best.accuracy, accuracyWay: best.accuracyWay,
+        status: best.status)
+    }
+    // Hosts in name order, so that two reports of one database line up; within a host, the runs' order.
+    let byHost = table.enumerated().sorted { ($0.element.host, $0.offset) < ($1.element.host, $1.offset) }
+    return HardwareTable(
+      model: chosen.model, quant: chosen.quant, rows: byHost.map(\.element), available: available)
+  }
+
+  /// Model and quant pairs by how many cells measured them (a decode figure), most first;
+  /// ties keep the order the runs list them in.
+  static func available(_ rows: [ComparisonRow]) -> [HardwareTable.ModelQuant] {
+    var pairs: [HardwareTable.ModelQuant] = []
+    for row in rows {
+      let measured = row.decodeTPS == nil ? 0 : 1
+      if let index = pairs.firstIndex(where: { $0.model == row.model && $0.quant == row.quant }) {
+        pairs[index].cells += measured
+      } else {
+        pairs.append(HardwareTable.ModelQuant(model: row.model, quant: row.quant, cells: measured))
+      }
+    }
+    return pairs.enumerated().sorted { ($1.element.cells, $0.offset) < ($0.element.cells, $1.offset) }.map(\.element)
+  }
+
+  /// The group's cell with the highest mean decode speed; a group where nothing
+  /// decoded shows its first cell, so the row says why (its status).
+  static func fastest(_ group: [ComparisonRow]) -> ComparisonRow? {
+    group.filter { $0.decodeTPS != nil }.max { ($0.decodeTPS?.mean ?? 0) < ($1.decodeTPS?.mean ?? 0) } ?? group.first
+  }
+
+  /// What llama-server listed for the engine ("Vulkan0: Radeon RX 7900 XTX (RADV NAVI31)
+  /// (24560 MiB, 24000 MiB free)" → "Radeon RX 7900 XTX (RADV NAVI31)"), or the CPU.
+  static func device(_ identity: EngineIdentityLine?, host: ReportHost) -> String {
+    let listed = (identity?.devices ?? []).map(deviceName).filter { !$0.isEmpty }
+    return listed.isEmpty ? host.cpuLabel : listed.joined(separator: " + ")
+  }
+
+  static func deviceName(_ line: String) -> String {
+    var text = line
+    if let colon = text.range(of: ": "), !text[..<colon.lowerBound].contains(" ") {
+      text = String(text[colon.upperBound...])
+    }
+    // The free-memory figure changes run to run; it is no part of the device's name.
+    if let range = text.range(of: #" \(\d+ MiB, \d+ MiB free\)$"#, options: .regularExpression) {
+      text.removeSubrange(range)
+    }
+    return text.trimmingCharacters(in: .whitespaces)
+  }
+
+  static func build(_ identity: EngineIdentityLine) -> String? {
+    if let build = identity.build { return "b\(build)" + (identity.commit.map { " (\($0))" } ?? "") }
+    return identity.version
+  }
+}
+
+public enum HardwareRenderer {
+  public static func render(_ table: HardwareTable, format: ReportFormat) -> String {
+    render(table, sections: [ReportSection(title: nil, rows: table.rows)], format: format)
+  }
+
+  public static func render(
+    _ table: HardwareTable, sections: [ReportSection<HardwareRow>], format: ReportFormat
+  ) -> String {
+    let rows = sections.flatMap(\.rows)
+    switch format {
+    case .json:
+      var shown = table
+      shown.rows = rows
+      return ReportEncoding.json(shown)
+    case .csv: return csv(rows)
+    case .table: return terminal(table, sections: sections)
+    case .markdown: return markdown(table, sections: sections)
+    }
+  }
+
+  struct Column {
+    var header: String
+    var value: (HardwareRow) -> String
+  }
+
+  /// Columns shown: the optional ones only where some row has the figure, the
+  /// settings and scenario only where rows differ in them.
+  static func columns(_ rows: [HardwareRow], forum: Bool) -> [Column] {
+    let settings = Set(rows.flatMap(\.settings.keys)).filter { key in
+      Set(rows.map { $0.settings[key] ?? "-" }).count > 1
+    }.sorted()
+    let scenarios = Set(rows.map { $0.scenario ?? "-" })
+    let (prompt, decode) = speedHeaders(scenarios.count == 1 ? rows.first?.scenario : nil)
+    var columns = [
+      Column(header: "host") { $0.host }, Column(header: "device") { $0.device },
+      Column(header: "engine") { row in
+        row.backend.flatMap { $0 == row.engine ? nil : "\(row.engine) (\($0))" } ?? row.engine
+      },
+    ]
+    if rows.contains(where: { $0.build != nil }) { columns.append(Column(header: "build") { $0.build ?? "-" }) }
+    columns += settings.map { key in Column(header: key) { $0.settings[key] ?? "-" } }
+    if scenarios.count > 1 { columns.append(Column(header: "scenario") { $0.scenario ?? "-" }) }
+    let format = ReportRenderer.format
+    columns += [
+      Column(header: prompt) { $0.promptTPS.map { ReportRenderer.meanSD($0, digits: 2) } ?? "-" },
+      Column(header: decode) { $0.decodeTPS.map { ReportRenderer.meanSD($0, digits: 2) } ?? "-" },
+      Column(header: "TTFT ms") { $0.ttftMs.map { format($0.mean, 1) } ?? "-" },
+      Column(header: "load s") { $0.loadSeconds.map { format($0, 2) } ?? "-" },
+      Column(header: "peak MiB") { row in
+        row.peakMemoryBytes.map { format(Double($0) / 1_048_576, 0) + (row.peakMemory == .vram ? " VRAM" : " RSS") }
+          ?? "-"
+      },
+    ]
+    if rows.contains(where: { $0.meanPowerWatts != nil }) {
+      columns.append(
+        Column(header: "W") { row in
+          row.meanPowerWatts.map { format($0, 1) + ReportRenderer.soc(row.powerIncludesCPU) } ?? "-"
+        })
+    }
+    if rows.contains(where: { $0.joulesPerGeneratedToken != nil }) {
+      columns.append(
+        Column(header: "J/tok") { row in
+          row.joulesPerGeneratedToken.map { ReportRenderer.joules($0) + ReportRenderer.soc(row.powerIncludesCPU) }
+            ?? "-"
+        })
+    }
+    if rows.contains(where: { $0.accuracy != nil }) {
+      columns.append(Column(header: "accuracy") { $0.accuracy.map(ReportRenderer.accuracy) ?? "-" })
+    }
+    if !forum {
+      columns.append(Column(header: "cells") { String($0.cells) })
+      columns.append(Column(header: "status") { $0.status })
+    }
+    return columns
+  }
+
+  /// "pp512 t/s" and "tg128 t/s" where every row ran one `ppN-tgM` scenario, as
+  /// llama-bench and llama.cpp's performance threads name them.
+  static func speedHeaders(_ scenario: String?) -> (String, String) {
+    guard let scenario, scenario.hasPrefix("pp") else { return ("prompt t/s", "decode t/s") }
+    let parts = scenario.split(separator: "-")
+    guard parts.count == 2, parts[1].hasPrefix("tg") else { return ("prompt t/s", "decode t/s") }
+    return ("\(parts[0]) t/s", "\(parts[1]) t/s")
+  }
+
+  static func title(_ table: HardwareTable, rows: [HardwareRow]) -> String {
+    let scenarios = Set(rows.compactMap(\.scenario)).sorted()
+    return "\(table.model) \(table.quant)" + (scenarios.count == 1 ? " · \(scenarios[0])" : "")
+      + " · llama-server, measured by strata"
+  }
+
+  static func legend(_ table: HardwareTable, rows: [HardwareRow]) -> [String] {
+    var lines = [
+      "One row per host × device × engine: the fastest-decoding of its cells for this model and quant (cells: how many were compared; --by and --where narrow them).",
+      "t/s: llama-server's own timings, mean ± sd over repetitions. peak MiB: device memory above the baseline where VRAM was sampled, else the server's resident memory.",
+    ]
+    if Set(rows.compactMap(\.scenario)).count > 1 {
+      lines.append(
+        "warning: the rows ran different scenarios; their speeds are not comparable (--where scenario=… picks one).")
+    }
+    let others = table.available.filter { !($0.model == table.model && $0.quant == table.quant) }
+    if !others.isEmpty {
+      lines.append(
+        "also in these runs: "
+          + others.map { "\($0.model) \($0.quant) (\($0.cells) cells measured)" }
+          .joined(separator: ", ")
+          + " — pick with --model and --quant.")
+    }
+    if rows.contains(where: { $0.powerIncludesCPU == true }) {
+      lines.append("SoC: an APU's power (amdgpu power1_* covers the whole chip, CPU cores included).")
+    }
+    return lines
+  }
+
+  static func terminal(_ table: HardwareTable, sections: [ReportSection<HardwareRow>]) -> String {
+    let rows = sections.flatMap(\.rows)
+    let columns = columns(rows, forum: false)
+    let bodies = sections.map { $0.rows.map { row in columns.map { TextSafety.terminal($0.value(row)) } } }
+    let widths = columns.indices.map { index in
+      ([columns[index].header] + bodies.joined().map { $0[index] }).map(\.count).max() ?? 0
+    }
+    func line(_ fields: [String]) -> String {
+      zip(fields, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+        .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }
+    var lines = [TextSafety.terminal(title(table, rows: rows)), ""]
+    for (section, body) in zip(sections, bodies) {
+      if let title = section.title { lines += [TextSafety.terminal(title) + ":"] }
+      lines += [line(columns.map(\.header)), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+      lines += body.map(line) + [""]
+    }
+    return (lines + legend(table, rows: rows)).joined(separator: "\n") + "\n"
+  }
+
+  /// The shape of llama.cpp's performance threads: the model and test above a
+  /// pipe table of one row per machine, speeds as mean ± sd.
+  static func markdown(_ table: HardwareTable, sections: [ReportSection<HardwareRow>]) -> String {
+    let rows = sections.flatMap(\.rows)
+    let columns = columns(rows, forum: true)
+    var lines = ["**\(TextSafety.markdownCell(title(table, rows: rows)))**", ""]
+    for section in sections {
+      if let title = section.title { lines += ["*\(TextSafety.markdownCell(title))*", ""] }
+      lines += [
+        "| " + columns.map(\.header).joined(separator: " | ") + " |",
+        "|" + columns.map { _ in " --- |" }.joined(),
+      ]
+      lines += section.rows.map { row in
+        "| " + columns.map { TextSafety.markdownCell($0.value(row)) }.joined(separator: " | ") + " |"
+      }
+      lines.append("")
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  static func csv(_ rows: [HardwareRow]) -> String {
+    let settings = Array(Set(rows.flatMap(\.settings.keys))).sorted()
+    let header =
+      ["host", "device", "engine", "backend", "build", "model", "quant", "run", "cell", "cells"] + settings + [
+        "scenario", "prompt_tps_mean", "prompt_tps_sd", "decode_tps_mean", "decode_tps_sd", "ttft_ms_mean", "load_s",
+        "peak_bytes", "peak_kind", "power_w", "joules_per_token", "power_includes_cpu", "accuracy", "accuracy_low",
+        "accuracy_high", "items", "status",
+      ]
+    func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
+    var lines = [header.joined(separator: ",")]
+    for row in rows {
+      let fields: [String] =
+        [
+          row.host, row.device, row.engine, row.backend ?? "", row.build ?? "", row.model, row.quant, row.run,
+          row.cell, String(row.cells),
+        ] + settings.map { row.settings[$0] ?? "" } + [
+          row.scenario ?? "", number(row.promptTPS?.mean), number(row.promptTPS?.standardDeviation),
+          number(row.decodeTPS?.mean), number(row.decodeTPS?.standardDeviation), number(row.ttftMs?.mean),
+          number(row.loadSeconds), row.peakMemoryBytes.map(String.init) ?? "", row.peakMemory?.rawValue ?? "",
+          number(row.meanPowerWatts), number(row.joulesPerGeneratedToken), row.powerIncludesCPU == true ? "1" : "",
+          number(row.accuracy?.value), number(row.accuracy?.lower), number(row.accuracy?.upper),
+          row.accuracy.map { String($0.trials) } ?? "", row.status,
+        ]
+      lines.append(fields.map(ReportEncoding.csvField).joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}
