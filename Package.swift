@@ -4,6 +4,7 @@ import PackageDescription
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 /// The libFuzzer harness (Sources/StrataFuzz) exists only for scripts/fuzz:
 /// libFuzzer supplies its `main`, so an ordinary build could not link it.
@@ -27,6 +28,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    // The textfile collector's format: label escaping and HELP/TYPE grouping done by the
+    // Prometheus project's Swift client (with swift-atomics and swift-metrics: ~40 s of build).
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
   ],
   targets: [
     // libcurl through pkg-config; the shim wraps curl's variadic setopt calls.
@@ -50,7 +54,7 @@ let package = Package(
     .target(name: "StrataStore", dependencies: [grdb]),
     .target(name: "StrataHub", dependencies: ["CCrypto", "StrataClient", "StrataConfig", "StrataGGUF"]),
     .target(name: "StrataGGUF"),
-    .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval", "StrataConfig"]),
+    .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval", "StrataConfig", prometheus]),
     .target(
       name: "StrataRun",
       dependencies: [

@@ -35,12 +35,16 @@ public struct HardwareRow: Sendable, Hashable, Codable {
   public var accuracy: Proportion?
   public var accuracyWay: String?
   public var status: String
+  /// "llama-bench" for a run `strata import llama-bench` loaded (the kernel's speed,
+  /// no server), else "strata".
+  public var measuredBy: String = "strata"
 }
 
 extension HardwareRow: ReportRow {
   public static let fieldNames = [
     "host", "device", "engine", "backend", "build", "model", "quant", "run", "cell", "cells", "scenario",
     "prompt_tps", "decode_tps", "ttft_ms", "load_s", "peak_mib", "power_w", "j_per_token", "accuracy", "status",
+    "measured_by",
   ]
 
   public var fields: [String: FieldValue] {
@@ -53,6 +57,7 @@ extension HardwareRow: ReportRow {
       "decode_tps": .number(decodeTPS?.mean), "ttft_ms": .number(ttftMs?.mean), "load_s": .number(loadSeconds),
       "peak_mib": .mebibytes(peakMemoryBytes), "power_w": .number(meanPowerWatts),
       "j_per_token": .number(joulesPerGeneratedToken), "accuracy": .number(accuracy?.value), "status": .text(status),
+      "measured_by": .text(measuredBy),
     ]
     fields.merge(named) { _, named in named }
     return fields
@@ -148,10 +153,12 @@ public enum HardwareBuilder {
         decodeTPS: best.decodeTPS, ttftMs: best.ttftMs, loadSeconds: best.loadSeconds, peakMemoryBytes: peak?.0,
         peakMemory: peak?.1, meanPowerWatts: best.meanPowerWatts, joulesPerGeneratedToken: best.joulesPerGeneratedToken,
         powerIncludesCPU: best.powerIncludesCPU, accuracy: best.accuracy, accuracyWay: best.accuracyWay,
-        status: best.status)
+        status: best.status, measuredBy: identity?.mode == "llama-bench" ? "llama-bench" : "strata")
     }
-    // Hosts in name order, so that two reports of one database line up; within a host, the runs' order.
-    let byHost = table.enumerated().sorted { ($0.element.host, $0.offset) < ($1.element.host, $1.offset) }
+    // Hosts, then engines, in name order, so that two reports of one database line up.
+    let byHost = table.enumerated().sorted {
+      ($0.element.host, $0.element.engine, $0.offset) < ($1.element.host, $1.element.engine, $1.offset)
+    }
     return HardwareTable(
       model: chosen.model, quant: chosen.quant, rows: byHost.map(\.element), available: available)
   }
@@ -290,7 +297,6 @@ public enum HardwareRenderer {
   static func title(_ table: HardwareTable, rows: [HardwareRow]) -> String {
     let scenarios = Set(rows.compactMap(\.scenario)).sorted()
     return "\(table.model) \(table.quant)" + (scenarios.count == 1 ? " · \(scenarios[0])" : "")
-      + " · llama-server, measured by strata"
   }
 
   static func legend(_ table: HardwareTable, rows: [HardwareRow]) -> [String] {
@@ -309,6 +315,11 @@ public enum HardwareRenderer {
           + others.map { "\($0.model) \($0.quant) (\($0.cells) cells measured)" }
           .joined(separator: ", ")
           + " — pick with --model and --quant.")
+    }
+    if rows.contains(where: { $0.measuredBy == "llama-bench" }) {
+      lines.append(
+        "llama-bench rows (strata import llama-bench): the engine's own kernel timings without a server; TTFT there is the prompt's processing time, and decode runs at depth 0 rather than after the prompt."
+      )
     }
     if rows.contains(where: { $0.powerIncludesCPU == true }) {
       lines.append("SoC: an APU's power (amdgpu power1_* covers the whole chip, CPU cores included).")
@@ -362,7 +373,7 @@ public enum HardwareRenderer {
       ["host", "device", "engine", "backend", "build", "model", "quant", "run", "cell", "cells"] + settings + [
         "scenario", "prompt_tps_mean", "prompt_tps_sd", "decode_tps_mean", "decode_tps_sd", "ttft_ms_mean", "load_s",
         "peak_bytes", "peak_kind", "power_w", "joules_per_token", "power_includes_cpu", "accuracy", "accuracy_low",
-        "accuracy_high", "items", "status",
+        "accuracy_high", "items", "status", "measured_by",
       ]
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
     var lines = [header.joined(separator: ",")]
@@ -377,7 +388,7 @@ public enum HardwareRenderer {
           number(row.loadSeconds), row.peakMemoryBytes.map(String.init) ?? "", row.peakMemory?.rawValue ?? "",
           number(row.meanPowerWatts), number(row.joulesPerGeneratedToken), row.powerIncludesCPU == true ? "1" : "",
           number(row.accuracy?.value), number(row.accuracy?.lower), number(row.accuracy?.upper),
-          row.accuracy.map { String($0.trials) } ?? "", row.status,
+          row.accuracy.map { String($0.trials) } ?? "", row.status, row.measuredBy,
         ]
       lines.append(fields.map(ReportEncoding.csvField).joined(separator: ","))
     }

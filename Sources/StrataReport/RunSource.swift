@@ -58,7 +58,8 @@ public struct ReportHost: Sendable, Hashable, Codable {
   /// "AMD Ryzen 9 7950X (32 threads)": what a CPU backend's row names as its device.
   public var cpuLabel: String {
     let model = cpuModel.map(Self.tidy) ?? "CPU"
-    return logicalCores.map { "\(model) (\($0) threads)" } ?? model
+    // An imported run from another host knows the CPU's name but not its threads (0).
+    return logicalCores.flatMap { $0 > 0 ? "\(model) (\($0) threads)" : nil } ?? model
   }
 
   /// Drops the trademark marks and clock suffix that /proc/cpuinfo carries
@@ -82,7 +83,7 @@ public struct RunSource: Sendable, Equatable {
 
   public var id: String { run.id }
 
-  /// Which runs a report covers: the ones named, in that order, or by default the
+  /// Which runs a report covers: the ones named, in that order (`all`: every run), or by default the
   /// newest run (`all`: every run, newest first, for the hardware table, which keeps
   /// the newest measurement of each host × device × engine).
   public static func select(
@@ -91,6 +92,7 @@ public struct RunSource: Sendable, Equatable {
     let runs: [RunRecord]
     do { runs = try store.runs() } catch { throw .store(error.description) }
     guard !runs.isEmpty else { throw .noRuns(store.path) }
+    if ids == ["all"] { return runs.map(RunSource.init) }
     if !ids.isEmpty {
       var chosen: [RunSource] = []
       for id in ids {

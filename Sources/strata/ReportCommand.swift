@@ -26,7 +26,7 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "SQLite database file.")
   var db: String = "strata.sqlite"
 
-  @Option(help: "Run id; repeat for several (default: the newest run). `--list` shows them.")
+  @Option(help: "Run id; repeat for several, or `all` (default: the newest run). `--list` shows them.")
   var run: [String] = []
 
   @Flag(help: "List the runs in the database instead.")
@@ -47,7 +47,8 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(name: .customLong("where"), help: "Keep rows whose field matches, e.g. engine=cpu or decode_tps>=20.")
   var filters: [String] = []
 
-  @Option(help: "Sort by fields, `-` for descending, e.g. -decode_tps,model.")
+  // Unconditional: the value of `--sort -decode_tps` starts with a dash and is no option.
+  @Option(parsing: .unconditional, help: "Sort by fields, `-` for descending, e.g. -decode_tps,model.")
   var sort: String?
 
   @Option(name: .customLong("by"), help: "Group rows into sections by fields; `category` and `bin` pick those tables.")
@@ -133,7 +134,12 @@ struct ReportCommand: AsyncParsableCommand {
 
   /// The comparison table, then (terminal and Markdown) the quality of the cells it kept and the engines.
   func comparison(store: ResultStore, runs: [RunSource], query: RowQuery) throws {
-    let sections = try query.apply(try ComparisonBuilder.rows(store: store, runs: runs), table: "comparison table")
+    let rows = try ComparisonBuilder.rows(store: store, runs: runs)
+    let sections = try query.apply(rows, table: "comparison table")
+    if sections.allSatisfy(\.rows.isEmpty), !rows.isEmpty {
+      let which = runs.count == 1 ? "run \(runs[0].id)" : "the \(runs.count) runs"
+      printError("no row of \(which) matches --where (\(rows.count) before filtering); `--run all` reads every run")
+    }
     emit(ReportRenderer.render(sections, format: format), terminator: "")
     guard format == .table || format == .markdown else { return }
     struct Kept: Hashable {

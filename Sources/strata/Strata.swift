@@ -24,7 +24,7 @@ struct Strata: AsyncParsableCommand {
     subcommands: [
       RunCommand.self, PlanCommand.self, ReportCommand.self, ValidateCommand.self, EnginesCommand.self, GCCommand.self,
       ProbeCommand.self, ModelsGroupCommand.self, MergeCommand.self,
-      SandboxGroupCommand.self, ScheduleGroupCommand.self,
+      SandboxGroupCommand.self, ScheduleGroupCommand.self, ImportGroupCommand.self, ExportGroupCommand.self,
     ])
 }
 

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import StrataReport
+import StrataStore
+
+struct ExportGroupCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Write stored figures for other tools.",
+    subcommands: [ExportPrometheusCommand.self])
+}
+
+struct ExportPrometheusCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "prometheus",
+    abstract: "The latest run's headline figures in Prometheus's text format, for node_exporter's textfile collector.",
+    discussion: """
+      One gauge per figure and cell (decode and prompt t/s, TTFT, load time, peak RSS and
+      VRAM, power, J/token, accuracy), labelled by host, engine, model, quant and the
+      cell's other settings, plus the run's status, times and cell counts. With
+      --output the file is written beside itself and renamed into place, so the
+      collector never reads half a file: point it at node_exporter's
+      --collector.textfile.directory, e.g. -o /var/lib/prometheus/node-exporter/strata.prom.
+      """)
+
+  @Option(help: "SQLite database file.")
+  var db: String = "strata.sqlite"
+
+  @Option(help: "Run id; repeat for several (default: the newest run).")
+  var run: [String] = []
+
+  @Option(name: [.customShort("o"), .customLong("output")], help: "Write to this file (default: standard output).")
+  var output: String?
+
+  func run() async throws {
+    guard FileManager.default.fileExists(atPath: db) else {
+      printError("\(db) does not exist; run `strata run` first, or pass the database with --db")
+      throw ExitCode(2)
+    }
+    let text: String
+    do {
+      let store = try ResultStore(path: db)
+      text = try PrometheusExport.text(store: store, runs: RunSource.select(from: store, ids: run))
+    } catch let error as ReportSelectionError {
+      printError(error.description)
+      throw ExitCode(2)
+    } catch let error as StoreError {
+      printError(error.description)
+      throw ExitCode(2)
+    }
+    guard let output else {
+      emit(text, terminator: "")
+      return
+    }
+    // node_exporter reads every *.prom file in its directory at any moment: a temporary
+    // name it ignores, then an atomic rename.
+    let temporary = output + ".\(getpid()).tmp"
+    do {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+      if rename(temporary, output) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    } catch {
+      unlink(temporary)
+      printError("cannot write \(output): \(error.localizedDescription); check the directory exists and is writable")
+      throw ExitCode(1)
+    }
+  }
+}
