@@ -97,8 +97,12 @@ public enum HardwareBuilder {
   /// measured) by host, device and engine. A group measured by several runs shows
   /// the first of them that measured it (runs come newest first by default): last
   /// week's run of the same box does not mix into this week's row.
+  /// Fields only a hardware row has; every other `--where` applies to the cells before
+  /// the fastest of each group is chosen (`--where flash_attn=off` compares flash-off cells).
+  public static let rowOnlyFields: Set<String> = ["device", "backend", "build", "cells", "peak_mib", "measured_by"]
+
   public static func table(
-    store: ResultStore, runs: [RunSource], model: String? = nil, quant: String? = nil
+    store: ResultStore, runs: [RunSource], model: String? = nil, quant: String? = nil, query: RowQuery = RowQuery()
   ) throws -> HardwareTable {
     var rows: [ComparisonRow] = []
     var engines: [String: [String: EngineIdentityLine]] = [:]
@@ -110,14 +114,27 @@ public enum HardwareBuilder {
         uniquingKeysWith: { first, _ in first })
       hosts[source.id] = source.host
     }
-    return try table(rows: rows, engines: engines, hosts: hosts, model: model, quant: quant)
+    return try table(rows: rows, engines: engines, hosts: hosts, model: model, quant: quant, query: query)
   }
 
   /// The grouping itself, over rows already read (tests give them directly).
   static func table(
-    rows: [ComparisonRow], engines: [String: [String: EngineIdentityLine]], hosts: [String: ReportHost],
-    model: String?, quant: String?
-  ) throws(HardwareSelectionError) -> HardwareTable {
+    rows all: [ComparisonRow], engines: [String: [String: EngineIdentityLine]], hosts: [String: ReportHost],
+    model: String?, quant: String?, query: RowQuery = RowQuery()
+  ) throws -> HardwareTable {
+    let cellFilters = query.filters.filter { !rowOnlyFields.contains($0.field) }
+    let known = Set(ComparisonRow.fieldNames).union(all.flatMap(\.fields.keys))
+    if let unknown = cellFilters.first(where: { !known.contains($0.field) }) {
+      throw RowQueryError.unknownField(
+        option: "--where", field: unknown.field, table: "hardware table",
+        known: known.union(rowOnlyFields).sorted())
+    }
+    let rows = all.filter { row in
+      let fields = row.fields
+      return cellFilters.allSatisfy { $0.matches(fields[$0.field] ?? .missing) }
+    }
+    // A `--by` on a cell's setting splits the groups by it, so each section's rows are its own.
+    let splits = query.groups.filter { !["host", "device", "engine"].contains($0) && known.contains($0) }
     let available = Self.available(rows)
     let matching = available.filter { pair in
       (model.map { pair.model.caseInsensitiveCompare($0) == .orderedSame } ?? true)
@@ -131,18 +148,30 @@ public enum HardwareBuilder {
       var host: String
       var device: String
       var engine: String
+      var splits: [String]
     }
     var order: [Key] = []
-    var groups: [Key: [ComparisonRow]] = [:]
+    var groups: [Key: [[ComparisonRow]]] = [:]
     for row in rows where row.model == chosen.model && row.quant == chosen.quant {
       let host = hosts[row.run] ?? ReportHost(hostname: row.host)
-      let key = Key(host: row.host, device: device(engines[row.run]?[row.engine], host: host), engine: row.engine)
-      if let first = groups[key]?.first, first.run != row.run { continue }
+      let fields = row.fields
+      let key = Key(
+        host: row.host, device: device(engines[row.run]?[row.engine], host: host), engine: row.engine,
+        splits: splits.map { (fields[$0] ?? .missing).description })
       if groups[key] == nil { order.append(key) }
-      groups[key, default: []].append(row)
+      if let index = groups[key]?.firstIndex(where: { $0.first?.run == row.run }) {
+        groups[key]?[index].append(row)
+      } else {
+        groups[key, default: []].append([row])
+      }
     }
     let table = order.compactMap { key -> HardwareRow? in
-      guard let group = groups[key], let best = fastest(group) else { return nil }
+      // Runs in the order given (newest first by default): the first that measured the
+      // group; one whose cells all failed or did not fit hides nothing older.
+      guard let runs = groups[key],
+        let group = runs.first(where: { $0.contains { $0.decodeTPS != nil } }) ?? runs.first,
+        let best = fastest(group)
+      else { return nil }
       let identity = engines[best.run]?[best.engine]
       let peak: (Int64, MemoryPeak)? =
         best.peakVRAMBytes.map { ($0, .vram) } ?? best.peakRSSBytes.map { ($0, .rss) }
@@ -301,7 +330,7 @@ public enum HardwareRenderer {
 
   static func legend(_ table: HardwareTable, rows: [HardwareRow]) -> [String] {
     var lines = [
-      "One row per host × device × engine: the fastest-decoding of its cells for this model and quant (cells: how many were compared; --by and --where narrow them).",
+      "One row per host × device × engine: the fastest-decoding of its cells for this model and quant, from the newest run that measured it (cells: how many were compared; --where on a cell's figures or settings narrows them).",
       "t/s: llama-server's own timings, mean ± sd over repetitions. peak MiB: device memory above the baseline where VRAM was sampled, else the server's resident memory.",
     ]
     if Set(rows.compactMap(\.scenario)).count > 1 {

@@ -65,8 +65,10 @@ public enum PrometheusExport {
 
   static func cell(_ row: ComparisonRow, registry: PrometheusCollectorRegistry) {
     let variant = row.axes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    // `run` keeps two runs' (or two same-named hosts') series apart: the registry would merge them.
     let labels = [
-      ("host", row.host), ("engine", row.engine), ("model", row.model), ("quant", row.quant), ("variant", variant),
+      ("host", row.host), ("run", row.run), ("engine", row.engine), ("model", row.model), ("quant", row.quant),
+      ("variant", variant),
     ]
     let scenario = labels + [("scenario", row.scenario ?? "")]
     func gauge(_ name: String, _ labels: [(String, String)], _ help: String, _ value: Double?) {

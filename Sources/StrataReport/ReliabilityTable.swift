@@ -93,12 +93,15 @@ public enum ReliabilityBuilder {
     case .table, .markdown:
       var text = ""
       let severalHosts = Set(rows.map(\.host)).count > 1
+      // Markdown shows the same blocks; its names are escaped for a Markdown viewer.
+      let markdown = format == .markdown
+      let safe = { (text: String) -> String in markdown ? TextSafety.markdownCell(text) : TextSafety.terminal(text) }
       for section in sections {
-        if let title = section.title { text += (text.isEmpty ? "" : "\n") + TextSafety.terminal(title) + ":\n" }
+        if let title = section.title { text += (text.isEmpty ? "" : "\n") + safe(title) + ":\n" }
         for row in section.rows {
-          let source = severalHosts ? TextSafety.terminal(row.host) + " · " : ""
+          let source = severalHosts ? safe(row.host) + " · " : ""
           text +=
-            "\(source)\(row.label) · \(row.task) · \(row.method): ECE \(String(format: "%.3f", row.expectedCalibrationError))\n"
+            "\(source)\(safe(row.label)) · \(safe(row.task)) · \(safe(row.method)): ECE \(String(format: "%.3f", row.expectedCalibrationError))\n"
           text += "  confidence   items  mean conf  accuracy\n"
           for bin in row.bins {
             let range = String(format: "%.1f–%.1f", bin.lower, bin.upper)

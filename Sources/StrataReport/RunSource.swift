@@ -92,7 +92,7 @@ public struct RunSource: Sendable, Equatable {
     let runs: [RunRecord]
     do { runs = try store.runs() } catch { throw .store(error.description) }
     guard !runs.isEmpty else { throw .noRuns(store.path) }
-    if ids == ["all"] { return runs.map(RunSource.init) }
+    if ids.contains("all") { return runs.map(RunSource.init) }
     if !ids.isEmpty {
       var chosen: [RunSource] = []
       for id in ids {

@@ -21,6 +21,9 @@ public enum TextSafety {
       case "<": output += "&lt;"
       case ">": output += "&gt;"
       case "|", "`", "*", "\\": output += "\\" + String(scalar)
+      // `](` is where a link or an image starts to point: a name from another database
+      // must not become one. Brackets alone stay, so "0.35 [0.18–0.57]" reads as it is.
+      case "(" where output.hasSuffix("]"): output += "\\("
       case "\n": output += "<br>"
       case "\t": output += " "
       default: output.unicodeScalars.append(scalar)

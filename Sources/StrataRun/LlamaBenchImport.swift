@@ -225,8 +225,22 @@ public struct LlamaBenchImport: Sendable {
     }
     cells = order.compactMap { cell in
       guard let group = groups[cell] else { return nil }
-      let (pairs, left) = Self.pairs(group)
+      let (paired, left) = Self.pairs(group)
       notes += left
+      // Settings strata keeps no axis for (type_v, split_mode, main_gpu, no_kv_offload, …)
+      // can make two tests of one shape in one cell; the first is kept.
+      var seen: Set<String> = []
+      var pairs: [(LlamaBenchTest, LlamaBenchTest)] = []
+      for pair in paired {
+        let scenario = "pp\(pair.0.nPrompt)-tg\(pair.1.nGen)"
+        if seen.insert(scenario).inserted {
+          pairs.append(pair)
+        } else {
+          notes.append(
+            "tests \(pair.0.position) and \(pair.1.position) (\(scenario)) left out: they repeat an earlier pair with settings strata keeps no axis for (type_v, split_mode, main_gpu, no_kv_offload, …); import them from a file of their own with --engine"
+          )
+        }
+      }
       guard !pairs.isEmpty else { return nil }
       let repetitions = pairs.flatMap { prompt, generation in
         Self.repetitions(prompt: prompt, generation: generation, runId: runId, cell: cell.id)
@@ -239,8 +253,12 @@ public struct LlamaBenchImport: Sendable {
   /// The `models.yaml` entry with this file name, else the file's own name and quant tag.
   static func model(_ test: LlamaBenchTest, override: String?, models: ModelsFile?) -> (String, String) {
     let file = (test.modelFilename as NSString).lastPathComponent
+    // model_type is "llama 256M Q4_1" or "llama 7B Q4_K - Medium": its tag is not always the last word.
     let quant =
-      QuantInference.quant(inFileName: file) ?? test.modelType?.split(separator: " ").last.map(String.init) ?? "unknown"
+      QuantInference.quant(inFileName: file)
+      ?? test.modelType.flatMap { type in
+        type.split(separator: " ").map(String.init).first { QuantInference.quant(inFileName: $0) == $0.uppercased() }
+      }?.uppercased() ?? "unknown"
     for spec in models?.models ?? [] {
       guard case .local(let files) = spec.source else { continue }
       if let match = files.first(where: { ($0.value as NSString).lastPathComponent == file }) {
@@ -281,16 +299,19 @@ public struct LlamaBenchImport: Sendable {
       "test \($0.position) (pp\($0.nPrompt)+tg\($0.nGen)) left out: one speed for prompt and generation together has no place in strata's repetitions"
     }
     var pairs: [(LlamaBenchTest, LlamaBenchTest)] = []
-    if generations.count == 1, let generation = generations.first {
+    let lonely = { (test: LlamaBenchTest) in
+      "test \(test.position) (\(test.nGen == 0 ? "pp\(test.nPrompt)" : "tg\(test.nGen)")) left out: no test of the other kind with its settings to pair it with"
+    }
+    if prompts.isEmpty || generations.isEmpty {
+      notes += (prompts + generations).map(lonely)
+    } else if generations.count == 1, let generation = generations.first {
       pairs = prompts.map { ($0, generation) }
     } else if prompts.count == 1, let prompt = prompts.first {
       pairs = generations.map { (prompt, $0) }
     } else {
       pairs = Array(zip(prompts, generations))
       let unpaired = prompts.dropFirst(pairs.count) + generations.dropFirst(pairs.count)
-      notes += unpaired.map {
-        "test \($0.position) (\($0.nGen == 0 ? "pp\($0.nPrompt)" : "tg\($0.nGen)")) left out: no test of the other kind with its settings to pair it with"
-      }
+      notes += unpaired.map(lonely)
     }
     return (pairs, notes)
   }
@@ -342,19 +363,16 @@ public struct LlamaBenchImport: Sendable {
       matrixPath: "llama-bench:\(source)", matrixHash: runId, hostJSON: String(decoding: hostJSON, as: UTF8.self),
       enginesJSON: String(decoding: engines, as: UTF8.self))
     run.commandLine = commandLine
-    try store.insert(run)
-    try store.insert(
-      cells.map { imported in
-        let assignment = imported.cell.assignment.mapValues(\.canonical)
-        let json = (try? JSONSerialization.data(withJSONObject: assignment, options: [.sortedKeys])) ?? Data()
-        return CellRecord(
-          runId: runId, hash: imported.cell.id, loadGroup: imported.cell.loadKey.id, engine: imported.cell.engine,
-          model: imported.cell.model, quant: imported.cell.quant, assignmentJSON: String(decoding: json, as: UTF8.self),
-          variant: imported.cell.variantLabel, status: .done)
-      })
-    for imported in cells {
-      for repetition in imported.repetitions { try store.insert(repetition) }
+    let records = cells.map { imported in
+      let assignment = imported.cell.assignment.mapValues(\.canonical)
+      let json = (try? JSONSerialization.data(withJSONObject: assignment, options: [.sortedKeys])) ?? Data()
+      return CellRecord(
+        runId: runId, hash: imported.cell.id, loadGroup: imported.cell.loadKey.id, engine: imported.cell.engine,
+        model: imported.cell.model, quant: imported.cell.quant, assignmentJSON: String(decoding: json, as: UTF8.self),
+        variant: imported.cell.variantLabel, status: .done)
     }
+    // One transaction: a failure leaves nothing behind that a second import would take for done.
+    try store.insert(run: run, cells: records, repetitions: cells.flatMap(\.repetitions))
     return true
   }
 }

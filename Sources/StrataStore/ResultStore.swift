@@ -222,6 +222,15 @@ public final class ResultStore: Sendable {
     }
   }
 
+  /// A whole run written at once (an import): all of it is stored, or none.
+  public func insert(run: RunRecord, cells: [CellRecord], repetitions: [PerfRepetitionRecord]) throws(StoreError) {
+    try write("insert imported run") { db in
+      try run.insert(db)
+      for cell in cells { try cell.insert(db) }
+      for repetition in repetitions { try repetition.insert(db) }
+    }
+  }
+
   public func insert(_ repetition: PerfRepetitionRecord) throws(StoreError) {
     try write("insert perf repetition") { try repetition.insert($0) }
   }

@@ -58,9 +58,10 @@ struct ReportCommand: AsyncParsableCommand {
   var breakdown: (category: Bool, bin: Bool, query: RowQuery) {
     get throws {
       let fields = groups.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
-      let rest = fields.filter { $0 != "category" && $0 != "bin" }
+      let lowered = fields.map { $0.lowercased() }
+      let rest = lowered.filter { $0 != "category" && $0 != "bin" }
       return (
-        fields.contains("category"), fields.contains("bin"),
+        lowered.contains("category"), lowered.contains("bin"),
         try RowQuery.parse(where: filters, sort: sort, by: rest)
       )
     }
@@ -68,7 +69,8 @@ struct ReportCommand: AsyncParsableCommand {
 
   func validate() throws {
     if !hardware, model != nil || quant != nil {
-      throw ValidationError("--model and --quant choose the hardware table's columns; add --hardware")
+      throw ValidationError(
+        "--model and --quant choose the model and quant the hardware table compares; add --hardware")
     }
     let chosen = try breakdown
     if hardware, chosen.category || chosen.bin {
@@ -95,8 +97,11 @@ struct ReportCommand: AsyncParsableCommand {
       let (category, bin, query) = try breakdown
       let runs = try RunSource.select(from: store, ids: run, all: hardware)
       if hardware {
-        let table = try HardwareBuilder.table(store: store, runs: runs, model: model, quant: quant)
-        let sections = try query.apply(table.rows, table: "hardware table")
+        let table = try HardwareBuilder.table(store: store, runs: runs, model: model, quant: quant, query: query)
+        // The cells were filtered before grouping; what is left is about the rows themselves.
+        var rowQuery = query
+        rowQuery.filters = query.filters.filter { HardwareBuilder.rowOnlyFields.contains($0.field) }
+        let sections = try rowQuery.apply(table.rows, table: "hardware table")
         emit(HardwareRenderer.render(table, sections: sections, format: format), terminator: "")
       } else if bin {
         let rows = try ReliabilityBuilder.rows(store: store, runs: runs)
@@ -138,7 +143,8 @@ struct ReportCommand: AsyncParsableCommand {
     let sections = try query.apply(rows, table: "comparison table")
     if sections.allSatisfy(\.rows.isEmpty), !rows.isEmpty {
       let which = runs.count == 1 ? "run \(runs[0].id)" : "the \(runs.count) runs"
-      printError("no row of \(which) matches --where (\(rows.count) before filtering); `--run all` reads every run")
+      let hint = run.isEmpty ? "; `--run all` reads every run" : ""
+      printError("no row of \(which) matches --where (\(rows.count) before filtering)\(hint)")
     }
     emit(ReportRenderer.render(sections, format: format), terminator: "")
     guard format == .table || format == .markdown else { return }

@@ -14,6 +14,8 @@ struct TerminalTextTests {
       ("csi \u{9B}31m red", "csi  red"),
       ("charset \u{1B}(Bok \u{1B}cend", "charset ok end"),
       ("cut \u{1B}[31", "cut "),
+      ("stray \u{9D}osc\n{\"next\": 1}", "stray \n{\"next\": 1}"),
+      ("a \u{1B}[31\nb", "a \nb"),
       ("del\u{7F}", "del"),
       ("nul\u{0}byte", "nulbyte"),
       ("line 1\nline 2\tcol", "line 1\nline 2\tcol"),

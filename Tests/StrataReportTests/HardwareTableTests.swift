@@ -53,6 +53,37 @@ struct HardwareTableTests {
     #expect(older.rows.count == 1 && older.rows[0].run == ReportFixture.lab2Old && older.rows[0].decodeTPS?.mean == 61)
   }
 
+  @Test("--where on a cell's settings chooses among the cells before the fastest is picked")
+  func cellFilters() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-hw-\(UUID()).sqlite").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try ReportFixture.make(path: path)
+    let runs = try RunSource.select(from: store, ids: [], all: true)
+    let off = try HardwareBuilder.table(
+      store: store, runs: runs, query: RowQuery(filters: [RowFilter(field: "flash_attn", op: .equal, operand: "off")]))
+    #expect(off.rows.count == 1 && off.rows[0].settings["flash_attn"] == "off" && off.rows[0].cells == 1)
+    #expect(off.rows[0].decodeTPS?.mean == 119)
+    #expect(throws: RowQueryError.self) {
+      try HardwareBuilder.table(
+        store: store, runs: runs, query: RowQuery(filters: [RowFilter(field: "decod", op: .equal, operand: "1")]))
+    }
+  }
+
+  @Test("a newer run whose cells all failed hides nothing older")
+  func newestThatMeasured() throws {
+    func row(_ run: String, decode: [Double]?) -> ComparisonRow {
+      ComparisonRow(
+        cell: "c-\(run)", engine: "cpu", model: "m", quant: "Q4_1", axes: [:],
+        status: decode == nil ? "failed" : "done",
+        failure: nil, scenario: decode == nil ? nil : "pp512-tg128", loadSeconds: nil, ttftMs: nil, promptTPS: nil,
+        decodeTPS: decode.flatMap { Summary($0) }, clientDecodeTPS: nil, accuracy: nil, tasks: [], run: run, host: "box"
+      )
+    }
+    let table = try HardwareBuilder.table(
+      rows: [row("new", decode: nil), row("old", decode: [50, 52])], engines: [:], hosts: [:], model: nil, quant: nil)
+    #expect(table.rows.count == 1 && table.rows[0].run == "old" && table.rows[0].decodeTPS?.mean == 51)
+  }
+
   @Test("headers follow llama-bench's test names where every row ran one ppN-tgM scenario")
   func speedHeaders() {
     #expect(HardwareRenderer.speedHeaders("pp512-tg128") == ("pp512 t/s", "tg128 t/s"))

@@ -100,5 +100,6 @@ struct HostileTextTests {
     #expect(markdown.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
     #expect(!markdown.contains("<script>") && !markdown.contains("[2J"))
     #expect(TextSafety.markdownCell("a|b</textarea>`x`") == "a\\|b&lt;/textarea&gt;\\`x\\`")
+    #expect(TextSafety.markdownCell("![x](http://t/p.png) [0.1–0.2]") == "![x]\\(http://t/p.png) [0.1–0.2]")
   }
 }

@@ -87,6 +87,32 @@ struct LlamaBenchImportTests {
     #expect(depth.cells[1].repetitions[0].decodeDepth == 4096)
   }
 
+  @Test(
+    "two runs appended to one file (same shape, settings strata keeps no axis for): the first kept, a note for the rest"
+  )
+  func duplicates() throws {
+    let pair = [test(prompt: 64, gen: 0, speeds: [1, 2]), test(prompt: 0, gen: 16, speeds: [3, 4])]
+    let imported = LlamaBenchImport(tests: try parse(pair + pair), runId: "r", fallbackTime: 0)
+    #expect(imported.cells.count == 1 && imported.cells[0].repetitions.count == 2)
+    #expect(imported.notes.count == 1 && imported.notes[0].contains("tests 3 and 4 (pp64-tg16) left out"))
+    let store = try ResultStore(inMemory: ())
+    let host = HostInventory(hostname: "b", cpuModel: "c", logicalCores: 1, memoryBytes: 1, os: "o", kernel: "k")
+    #expect(try imported.write(to: store, runId: "r", host: host, source: "f", strataVersion: "t", commandLine: ""))
+    #expect(try store.perfRepetitions(runId: "r").count == 2)
+  }
+
+  @Test("a lone generation test beside a paired cell is a note, not lost in silence")
+  func loneTest() throws {
+    let imported = LlamaBenchImport(
+      tests: try parse([
+        test(prompt: 64, gen: 0, speeds: [1]), test(prompt: 0, gen: 16, speeds: [1]),
+        test(prompt: 0, gen: 16, speeds: [1], threads: 1),
+      ]), runId: "r", fallbackTime: 0)
+    #expect(
+      imported.cells.count == 1
+        && imported.notes == ["test 3 (tg16) left out: no test of the other kind with its settings to pair it with"])
+  }
+
   @Test("a model not in models.yaml is named from its file, its quant from the tag")
   func modelName() throws {
     let tests = try parse([test(prompt: 8, gen: 0, speeds: [1], file: "/m/Qwen2.5-7B-Instruct-Q4_K_M.gguf")])
