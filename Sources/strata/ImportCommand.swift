@@ -42,7 +42,16 @@ struct ImportLlamaBenchCommand: AsyncParsableCommand {
 
   func run() async throws {
     let context = LiveHost.context()
-    let models = try? ProjectLoader.loadModels(directory: options.directory, expander: context.pathExpander)
+    // models.yaml only names the models; without it (or with one that does not load) the
+    // files name themselves, which the operator should know before the rows fail to line up.
+    var models: ModelsFile?
+    do {
+      models = try ProjectLoader.loadModels(directory: options.directory, expander: context.pathExpander)
+    } catch {
+      printError(
+        "warning: models.yaml in \(options.directory) not used, so models are named by their files: \(error.description)"
+      )
+    }
     let store: ResultStore
     do {
       store = try ResultStore(path: options.db)
@@ -77,7 +86,12 @@ struct ImportLlamaBenchCommand: AsyncParsableCommand {
         hostname: host, cpuModel: tests.compactMap(\.cpuInfo).first { !$0.isEmpty } ?? "unknown", logicalCores: 0,
         memoryBytes: 0, os: "unknown", kernel: "unknown")
     }
-    let runId = LlamaBenchImport.runId(for: data, host: inventory.hostname, engine: engine, model: model)
+    // The names models.yaml gives are part of the run's identity: importing again after
+    // a rename there is a new run, not "already imported".
+    let named = LlamaBenchImport(tests: tests, engine: engine, model: model, models: models, runId: "", fallbackTime: 0)
+      .cells.map { "\($0.cell.model) \($0.cell.quant)" }.joined(separator: ",")
+    let runId = LlamaBenchImport.runId(
+      for: data, host: inventory.hostname, engine: engine, model: (model ?? "") + "\u{1F}" + named)
     let imported = LlamaBenchImport(
       tests: tests, engine: engine, model: model, models: models, runId: runId, fallbackTime: context.clock.wall())
     for note in imported.notes { printError("\(file): \(note)") }
