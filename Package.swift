@@ -5,6 +5,7 @@ let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let plot = Target.Dependency.product(name: "Plot", package: "Plot")
 
 /// The libFuzzer harness (Sources/StrataFuzz) exists only for scripts/fuzz:
 /// libFuzzer supplies its `main`, so an ordinary build could not link it.
@@ -31,6 +32,9 @@ let package = Package(
     // The textfile collector's format: label escaping and HELP/TYPE grouping done by the
     // Prometheus project's Swift client (with swift-atomics and swift-metrics: ~40 s of build).
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+    // The HTML report and its SVG charts as a tree of elements that escapes text, rather than
+    // concatenated strings; no dependencies of its own (~6 s of build).
+    .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
   ],
   targets: [
     // libcurl through pkg-config; the shim wraps curl's variadic setopt calls.
@@ -54,7 +58,7 @@ let package = Package(
     .target(name: "StrataStore", dependencies: [grdb]),
     .target(name: "StrataHub", dependencies: ["CCrypto", "StrataClient", "StrataConfig", "StrataGGUF"]),
     .target(name: "StrataGGUF"),
-    .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval", "StrataConfig", prometheus]),
+    .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval", "StrataConfig", prometheus, plot]),
     .target(
       name: "StrataRun",
       dependencies: [

@@ -69,31 +69,38 @@ public enum EngineSection {
     let width = lines.map(\.engine.count).max() ?? 0
     var text = "engines:\n"
     for line in lines {
-      var parts: [String] = []
-      let mode = [line.mode, line.runtime].compactMap { $0 }.joined(separator: ", ")
-      if !mode.isEmpty { parts.append(mode) }
-      if let backend = line.backend { parts.append(backend) }
-      if let build = line.build {
-        parts.append("build \(build)" + (line.commit.map { " (\($0))" } ?? ""))
-      } else if let version = line.version {
-        parts.append(version)
-      }
-      if line.mode == "container" {
-        let digest = line.imageDigests?.first.map { " \($0)" } ?? ""
-        parts.append(
-          "image \(line.runs ?? "?") \(line.imageID.map { String($0.prefix(19)) } ?? "not present")\(digest)")
-      }
-      if let devices = line.devices {
-        parts.append("devices: " + (devices.isEmpty ? "none (CPU)" : devices.joined(separator: "; ")))
-      }
-      if line.available == false { parts.append("unavailable: \(line.reason ?? "?")") }
       text +=
-        "  \(line.engine.padding(toLength: width, withPad: " ", startingAt: 0))  \(parts.joined(separator: "; "))\n"
+        "  \(line.engine.padding(toLength: width, withPad: " ", startingAt: 0))  \(line.summary)\n"
       if line.serverBuilds.count > 1 {
         text +=
           "  warning: servers of \(line.engine) reported different builds: \(line.serverBuilds.joined(separator: ", "))\n"
       }
     }
     return text
+  }
+}
+
+extension EngineIdentityLine {
+  /// Mode, backend, build, image and devices, as one line.
+  public var summary: String {
+    var parts: [String] = []
+    let launch = [mode, runtime].compactMap { $0 }.joined(separator: ", ")
+    if !launch.isEmpty { parts.append(launch) }
+    if let backend { parts.append(backend) }
+    if let build {
+      parts.append("build \(build)" + (commit.map { " (\($0))" } ?? ""))
+    } else if let version {
+      parts.append(version)
+    }
+    if mode == "container" {
+      let digest = imageDigests?.first.map { " \($0)" } ?? ""
+      parts.append(
+        "image \(runs ?? "?") \(imageID.map { String($0.prefix(19)) } ?? "not present")\(digest)")
+    }
+    if let devices {
+      parts.append("devices: " + (devices.isEmpty ? "none (CPU)" : devices.joined(separator: "; ")))
+    }
+    if available == false { parts.append("unavailable: \(reason ?? "?")") }
+    return parts.joined(separator: "; ")
   }
 }

@@ -147,25 +147,7 @@ public enum QualityRenderer {
   public static func render(_ sections: [ReportSection<QualityRow>], format: ReportFormat) -> String {
     let rows = sections.flatMap(\.rows)
     guard !rows.isEmpty else { return "" }
-    let byCategory = rows.contains { $0.category != nil }
-    let sources = (Set(rows.map(\.host)).count > 1 ? ["host"] : []) + (Set(rows.map(\.run)).count > 1 ? ["run"] : [])
-    let headers =
-      sources + ["cell", "task", "method"] + (byCategory ? ["category"] : [])
-      + ["accuracy", "ECE [95% bootstrap]", "Brier", "vs first cell (McNemar)", "eval s (at once)"]
-    func line(_ row: QualityRow) -> [String] {
-      let accuracy =
-        "\(format2(row.accuracy.value)) [\(format2(row.accuracy.lower))–\(format2(row.accuracy.upper))] n=\(row.accuracy.trials)"
-      let ece = row.ece.map { "\(format3($0.estimate)) [\(format3($0.lower))–\(format3($0.upper))]" } ?? "-"
-      let brier = row.brier.map(format3) ?? "-"
-      let paired =
-        row.mcnemar.map { "b=\($0.b) c=\($0.c) p=\(formatP($0.pValue))" } ?? (row.versus == nil ? "(baseline)" : "-")
-      return sources.map { $0 == "host" ? row.host : row.run } + [row.label, row.task, row.method]
-        + (byCategory ? [row.category ?? "-"] : [])
-        + [
-          accuracy, ece, brier, paired,
-          String(format: "%.1f", row.evalSeconds) + (row.concurrency.map { " (\($0))" } ?? ""),
-        ]
-    }
+    let (headers, line) = columns(rows)
     let tables = sections.map { $0.rows.map(line) }
     switch format {
     case .json:
@@ -221,6 +203,30 @@ public enum QualityRenderer {
     items, with how many were in flight at once (-np); per category, the sum of item latencies.
 
     """
+
+  /// The headers of the terminal, Markdown and HTML tables, and each row's cells under them.
+  static func columns(_ rows: [QualityRow]) -> (headers: [String], cells: (QualityRow) -> [String]) {
+    let byCategory = rows.contains { $0.category != nil }
+    let sources = (Set(rows.map(\.host)).count > 1 ? ["host"] : []) + (Set(rows.map(\.run)).count > 1 ? ["run"] : [])
+    let headers =
+      sources + ["cell", "task", "method"] + (byCategory ? ["category"] : [])
+      + ["accuracy", "ECE [95% bootstrap]", "Brier", "vs first cell (McNemar)", "eval s (at once)"]
+    func line(_ row: QualityRow) -> [String] {
+      let accuracy =
+        "\(format2(row.accuracy.value)) [\(format2(row.accuracy.lower))–\(format2(row.accuracy.upper))] n=\(row.accuracy.trials)"
+      let ece = row.ece.map { "\(format3($0.estimate)) [\(format3($0.lower))–\(format3($0.upper))]" } ?? "-"
+      let brier = row.brier.map(format3) ?? "-"
+      let paired =
+        row.mcnemar.map { "b=\($0.b) c=\($0.c) p=\(formatP($0.pValue))" } ?? (row.versus == nil ? "(baseline)" : "-")
+      return sources.map { $0 == "host" ? row.host : row.run } + [row.label, row.task, row.method]
+        + (byCategory ? [row.category ?? "-"] : [])
+        + [
+          accuracy, ece, brier, paired,
+          String(format: "%.1f", row.evalSeconds) + (row.concurrency.map { " (\($0))" } ?? ""),
+        ]
+    }
+    return (headers, line)
+  }
 
   static func format2(_ value: Double) -> String { String(format: "%.2f", value) }
   static func format3(_ value: Double) -> String { String(format: "%.3f", value) }

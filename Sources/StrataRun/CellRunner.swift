@@ -74,7 +74,7 @@ struct CellRunner {
     func store(_ answer: ScoredAnswer, of total: Int) throws {
       asked += 1
       context.progress(.taskItem(task: task.name, index: asked, of: total, correct: answer.correct))
-      try self.store.insert(answer.record(runId: runId, cellHash: cell.id, task: task.name))
+      try self.store.insert(answer.record(runId: runId, cellHash: cell.id, task: task.name), prompt: answer.prompt)
     }
     /// The items of one way of answering that the store does not have yet.
     func missing<Item: TaskItem>(_ chosen: [Item], method: String) -> [Item] {

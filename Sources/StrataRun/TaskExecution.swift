@@ -11,6 +11,8 @@ struct ScoredAnswer: Sendable {
   var itemId: String
   var category: String?
   var promptHash: String
+  /// What was asked, stored once per run for the report's drill-down.
+  var prompt: String?
   var response: String
   var thinking: String?
   var extracted: String?
@@ -72,7 +74,7 @@ struct TaskExecution: Sendable {
         try onAnswer(
           ScoredAnswer(
             method: method.rawValue, itemId: outcome.item.id, category: outcome.item.category,
-            promptHash: outcome.promptHash, response: outcome.response,
+            promptHash: outcome.promptHash, prompt: outcome.prompt, response: outcome.response,
             thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: outcome.score.extracted,
             expected: outcome.item.answer, correct: outcome.score.correct, latencyMs: outcome.latencyMs,
             thinkingTokens: outcome.thinkingTokens, thinkingMs: outcome.thinkingMs))
@@ -89,6 +91,7 @@ struct TaskExecution: Sendable {
         }
         return ScoredAnswer(
           method: method.rawValue, itemId: item.id, category: item.category, promptHash: StableHash.hex(prompt),
+          prompt: prompt,
           response: shown.joined(separator: " ") + String(format: " (letter mass %.3f)", answer.letterMass),
           extracted: answer.chosen, expected: item.answer, correct: answer.chosen == item.answer,
           confidence: answer.confidence, probabilities: answer.distribution,
@@ -119,6 +122,7 @@ struct TaskExecution: Sendable {
             ScoredAnswer(
               method: method.rawValue, itemId: item.id, category: item.category,
               promptHash: StableHash.hex(rc.context + "\u{1F}" + rc.continuations.joined(separator: "\u{1E}")),
+              prompt: rc.context + rc.continuations.enumerated().map { "\n  [\($0.offset)] \($0.element)" }.joined(),
               response: "llama-perplexity acc_norm: the \(correct ? "right" : "wrong") continuation was most likely",
               extracted: nil, expected: item.answer, correct: correct, latencyMs: perItemMs))
         }
@@ -130,11 +134,12 @@ struct TaskExecution: Sendable {
     let scorer = try ExactAnswerScorer(scoringKind())
     try await BoundedConcurrency.forEach(items, limit: concurrency) { [self] item in
       let prompt = (task.prompt == .fewShot ? item.fewshot ?? "" : "") + "Question: \(item.question)\nAnswer:"
-      let (trace, hash) = try await generate(prompt, defaultStop: ["Question:", "\n\n"], itemStop: nil)
+      let (trace, hash, shown) = try await generate(prompt, defaultStop: ["Question:", "\n\n"], itemStop: nil)
       let score = try scorer.score(content: trace.text, reasoningContent: trace.reasoningText, expected: item.answer)
       let split = ThinkingSplit(content: trace.text, reasoningContent: trace.reasoningText)
       return ScoredAnswer(
-        method: "exact", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
+        method: "exact", itemId: item.id, category: item.category, promptHash: hash, prompt: shown,
+        response: split.answer,
         thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: score.extracted,
         expected: item.answer, correct: score.correct, latencyMs: Self.latencyMs(trace),
         thinkingTokens: trace.thinkingChunks > 0 ? trace.thinkingChunks : nil, thinkingMs: trace.thinkingMs)
@@ -149,13 +154,14 @@ struct TaskExecution: Sendable {
   func runCode(_ items: [CodeItem], onAnswer: (ScoredAnswer) throws -> Void) async throws {
     try await BoundedConcurrency.pipeline(items, limit: concurrency) { [self] item in
       let prompt = (task.prompt == .fewShot ? item.fewshot ?? "" : "") + item.prompt
-      let (trace, hash) = try await generate(prompt, defaultStop: [], itemStop: item.stop)
-      return (item, trace, hash)
-    } then: { [self] (item: CodeItem, trace: GenerationTrace, hash: String) in
+      let (trace, hash, shown) = try await generate(prompt, defaultStop: [], itemStop: item.stop)
+      return (item, trace, hash, shown)
+    } then: { [self] (item: CodeItem, trace: GenerationTrace, hash: String, shown: String) in
       let split = ThinkingSplit(content: trace.text, reasoningContent: trace.reasoningText)
       let outcome = try await sandbox.run(SandboxProgram(source: item.programText(reply: split.answer)))
       return ScoredAnswer(
-        method: "code", itemId: item.id, category: item.category, promptHash: hash, response: split.answer,
+        method: "code", itemId: item.id, category: item.category, promptHash: hash, prompt: shown,
+        response: split.answer,
         thinking: split.thinking.isEmpty ? nil : split.thinking, extracted: nil, expected: "tests pass",
         correct: outcome.passed, failureKind: Self.failureKind(outcome.kind), latencyMs: Self.latencyMs(trace),
         thinkingTokens: trace.thinkingChunks > 0 ? trace.thinkingChunks : nil, thinkingMs: trace.thinkingMs)
@@ -167,7 +173,7 @@ struct TaskExecution: Sendable {
   /// One generation through the task's route; the task's `stop` wins over the item's and the kind's default.
   private func generate(
     _ prompt: String, defaultStop: [String], itemStop: [String]?
-  ) async throws -> (GenerationTrace, String) {
+  ) async throws -> (GenerationTrace, hash: String, shown: String) {
     switch task.format {
     case .chat:
       let messages = [ChatMessage(role: "user", content: prompt)]
@@ -175,13 +181,13 @@ struct TaskExecution: Sendable {
         ChatRequest(
           messages: messages, maxTokens: task.maxTokens, temperature: sampling.temperature, seed: sampling.seed,
           topP: sampling.topP))
-      return (trace, StableHash.hex("user\u{1F}" + prompt))
+      return (trace, StableHash.hex("user\u{1F}" + prompt), TaskRunner.shown(messages))
     case .completion:
       var request = CompletionRequest(
         prompt: .text(prompt), maxTokens: task.maxTokens, ignoreEOS: false, cachePrompt: true, seed: sampling.seed,
         temperature: sampling.temperature, stop: task.stop ?? itemStop ?? defaultStop)
       request.topP = sampling.topP
-      return (try await client.streamCompletion(request), StableHash.hex(prompt))
+      return (try await client.streamCompletion(request), StableHash.hex(prompt), prompt)
     }
   }
 

@@ -195,6 +195,16 @@ enum Schema {
         t.add(column: "memoryFit", .text)
       }
     }
+    // The HTML report's drill-down shows what each item asked. A prompt is the same for
+    // every cell of a run (few-shot prefix and all), so it is stored once per run by its hash.
+    migrator.registerMigration("v8: the prompts of a run's task results") { db in
+      try db.create(table: "task_prompt") { t in
+        t.column("runId", .text).notNull().references("run", onDelete: .cascade)
+        t.column("hash", .text).notNull()
+        t.column("text", .text).notNull()
+        t.primaryKey(["runId", "hash"])
+      }
+    }
     return migrator
   }
 }

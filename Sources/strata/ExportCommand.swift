@@ -52,16 +52,7 @@ struct ExportPrometheusCommand: AsyncParsableCommand {
       emit(text, terminator: "")
       return
     }
-    // node_exporter reads every *.prom file in its directory at any moment: a temporary
-    // name it ignores, then an atomic rename.
-    let temporary = output + ".\(getpid()).tmp"
-    do {
-      try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-      if rename(temporary, output) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    } catch {
-      unlink(temporary)
-      printError("cannot write \(output): \(error.localizedDescription); check the directory exists and is writable")
-      throw ExitCode(1)
-    }
+    // node_exporter reads every *.prom file in its directory at any moment.
+    try writeAtomically(text, to: output)
   }
 }

@@ -35,6 +35,9 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
   var format: ReportFormat = .table
 
+  @Option(help: "Write the HTML report (tables, charts, answers, failures) to this file instead.")
+  var html: String?
+
   @Flag(help: "One row per host × device × engine for one model and quant (see --model, --quant).")
   var hardware = false
 
@@ -77,6 +80,11 @@ struct ReportCommand: AsyncParsableCommand {
       throw ValidationError("--hardware has no --by category or bin; those are quality tables")
     }
     if chosen.category && chosen.bin { throw ValidationError("--by category and --by bin are two tables; pick one") }
+    if html != nil, hardware || format != .table || !filters.isEmpty || sort != nil || !groups.isEmpty {
+      throw ValidationError(
+        "--html writes every table and chart of the chosen runs; it takes --run and --db, not --hardware, --format, --where, --sort or --by"
+      )
+    }
   }
 
   func run() async throws {
@@ -96,6 +104,13 @@ struct ReportCommand: AsyncParsableCommand {
       }
       let (category, bin, query) = try breakdown
       let runs = try RunSource.select(from: store, ids: run, all: hardware)
+      if let html {
+        let content = try HTMLReportContent.gather(store: store, runs: runs)
+        let page = HTMLReport.render(content, generatedAt: Date())
+        try writeAtomically(page, to: html)
+        printError("wrote \(html) (\(page.utf8.count / 1024) KiB, \(runs.count) run\(runs.count == 1 ? "" : "s"))")
+        return
+      }
       if hardware {
         let table = try HardwareBuilder.table(store: store, runs: runs, model: model, quant: quant, query: query)
         // The cells were filtered before grouping; what is left is about the rows themselves.

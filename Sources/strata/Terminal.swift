@@ -1,3 +1,4 @@
+import ArgumentParser
 @preconcurrency import Dispatch
 import Foundation
 import StrataConfig
@@ -188,5 +189,20 @@ enum PlanPrinter {
       }
     }
     return lines.joined(separator: "\n")
+  }
+}
+
+/// Writes a file under a temporary name beside it, then renames it into place: a reader
+/// (node_exporter, a browser, a mail client) never sees half a file, and a failed write
+/// leaves the old one. Exits 1 with what to check when it cannot.
+func writeAtomically(_ text: String, to output: String) throws {
+  let temporary = output + ".\(getpid()).tmp"
+  do {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+    if rename(temporary, output) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+  } catch {
+    unlink(temporary)
+    printError("cannot write \(output): \(error.localizedDescription); check the directory exists and is writable")
+    throw ExitCode(1)
   }
 }

@@ -81,6 +81,7 @@ enum ReportFixture {
       try repetitions(store, run: lab1, cell: cell.hash, speed: (speed.prompt, speed.decode, speed.ttft))
       try answers(store, run: lab1, cell: cell.hash, right: cell.engine == "vulkan" ? 7 : 6)
       let gpu = cell.engine == "vulkan"
+      try samples(store, server: server, gpu: gpu)
       try store.setTelemetry(
         TelemetryFigures(
           peakRSSBytes: gpu ? 180_355_072 : 351_272_960, peakVRAMBytes: gpu ? 201_326_592 : nil,
@@ -113,6 +114,7 @@ enum ReportFixture {
     try store.updateCell(runId: id, hash: hash, status: .done, serverId: server)
     try repetitions(store, run: id, cell: hash, speed: ([150, 155, 160], decode, [3_300, 3_250, 3_200]))
     try answers(store, run: id, cell: hash, right: 5)
+    try samples(store, server: server, gpu: false)
     try store.setTelemetry(
       TelemetryFigures(
         peakRSSBytes: 349_175_808, peakVRAMBytes: nil, meanPowerWatts: nil, energyJoules: nil, telemetryJSON: "{}"),
@@ -136,6 +138,28 @@ enum ReportFixture {
     }
   }
 
+  /// Prompts as the report's drill-down shows them: markup and an escape sequence in the question.
+  static func prompt(_ index: Int) -> String {
+    "Question: which tag is <b>bold</b> & which ends a </textarea>?\u{1B}[1m (item \(index))\nAnswer:"
+  }
+
+  /// Forty seconds of a server's life at 10 Hz: memory climbing while the model loads, two
+  /// cores busy, and on the GPU a device with VRAM and power (the figures of the stand-in tree).
+  static func samples(_ store: ResultStore, server: Int64, gpu: Bool) throws {
+    let records = (0..<400).map { tick -> TelemetrySampleRecord in
+      let seconds = Double(tick) / 10
+      let rss = Int64(min(1, seconds / 4) * 300_000_000) + 40_000_000
+      let device =
+        gpu
+        ? #"[{"device":"0000:03:00.0","vramUsedBytes":\#(Int(min(1, seconds / 3) * 190_000_000)),"powerWatts":\#(seconds < 4 ? 30 : 212.5),"temperaturesCelsius":{}}]"#
+        : "[]"
+      return TelemetrySampleRecord(
+        serverId: server, monoNanos: 5_000_000_000 + Int64(tick) * 100_000_000, rssBytes: rss,
+        cpuSeconds: seconds * (seconds < 4 ? 0.5 : 1.9), threads: 9, devicesJSON: device)
+    }
+    try store.insert(records)
+  }
+
   /// Ten ARC items, the first `right` answered correctly, with confidences that fall
   /// across the bins; two categories, one of them hostile.
   static func answers(_ store: ResultStore, run: String, cell: String, right: Int) throws {
@@ -146,8 +170,8 @@ enum ReportFixture {
         TaskResultRecord(
           runId: run, cellHash: cell, task: "arc_challenge", method: "letter_likelihood", itemId: "Mercury_\(index)",
           category: index % 2 == 0 ? "Mercury" : hostileCategory, promptHash: "p\(index)",
-          response: correct ? "A" : "<script>alert('x')</script>\u{1B}[31mB", extracted: correct ? "A" : "B",
-          expected: "A", correct: correct, confidence: confidences[index], latencyMs: 80))
+          response: correct ? "A" : "<script>alert('x')</script></textarea>\u{1B}[31mB", extracted: correct ? "A" : "B",
+          expected: "A", correct: correct, confidence: confidences[index], latencyMs: 80), prompt: prompt(index))
     }
     try store.insert(
       TaskRunRecord(

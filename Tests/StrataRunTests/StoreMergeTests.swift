@@ -25,6 +25,7 @@ import Testing
       "answers \(try store.taskResults(runId: runId).count)", "timings \(try store.taskRuns(runId: runId).count)",
       "servers \(servers.map(\.loadGroup).sorted())", "samples \(samples.sorted())", "served \(served.sorted())",
       "host \(try store.run(id: runId)?.hostJSON ?? "none")",
+      "prompts \(try store.prompts(runId: runId).sorted { $0.key < $1.key }.map(\.value))",
     ]
   }
 
@@ -35,6 +36,11 @@ import Testing
     let a = try await first.sweep(StandInHost()).run()
     let b = try await second.sweep(StandInHost()).run()
     let output = try ResultStore(path: "\(first.dir)/all.sqlite")
+    // The sweep kept what each item asked, once per prompt: every answer's prompt is there.
+    let prompts = try first.store.prompts(runId: a.runId)
+    let answers = try first.store.taskResults(runId: a.runId)
+    #expect(!answers.isEmpty && answers.allSatisfy { prompts[$0.promptHash]?.isEmpty == false })
+    #expect(prompts.count <= Set(answers.map(\.promptHash)).count)
 
     let one = try output.merge(from: first.store.path, scratchDirectory: "\(first.dir)/tmp")
     let two = try output.merge(from: second.store.path, scratchDirectory: "\(first.dir)/tmp")

@@ -6,6 +6,8 @@ import StrataConfig
 public struct ItemOutcome: Sendable, Hashable {
   public var item: MultipleChoiceItem
   public var promptHash: String
+  /// What was sent, as the report shows it (chat messages as `role: content` lines).
+  public var prompt: String
   public var response: String
   public var score: ItemScore
   public var latencyMs: Double
@@ -27,12 +29,13 @@ public struct TaskRunner: Sendable {
     concurrency: Int = 1, onItem: (ItemOutcome) throws -> Void
   ) async throws {
     try await BoundedConcurrency.forEach(items, limit: concurrency) { item in
-      let (trace, promptHash) = try await ask(item, task: task, temperature: temperature, seed: seed, topP: topP)
+      let (trace, promptHash, prompt) = try await ask(
+        item, task: task, temperature: temperature, seed: seed, topP: topP)
       let latency =
         Double(trace.tokenTimesNanos.last ?? trace.requestStartNanos) / 1e6
         - Double(trace.requestStartNanos) / 1e6
       return ItemOutcome(
-        item: item, promptHash: promptHash, response: trace.text, score: item.score(reply: trace.text),
+        item: item, promptHash: promptHash, prompt: prompt, response: trace.text, score: item.score(reply: trace.text),
         latencyMs: max(0, latency), thinkingTokens: trace.thinkingChunks > 0 ? trace.thinkingChunks : nil,
         thinkingMs: trace.thinkingMs)
     } onResult: {
@@ -45,14 +48,14 @@ public struct TaskRunner: Sendable {
   /// server then evaluates once instead of per item.
   private func ask(
     _ item: MultipleChoiceItem, task: TaskSpec, temperature: Double, seed: UInt64, topP: Double?
-  ) async throws -> (GenerationTrace, String) {
+  ) async throws -> (GenerationTrace, hash: String, prompt: String) {
     switch task.format {
     case .chat:
       let messages = MultipleChoicePrompt.messages(for: item, style: task.prompt)
       let trace = try await client.streamChat(
         ChatRequest(
           messages: messages, maxTokens: task.maxTokens, temperature: temperature, seed: seed, topP: topP))
-      return (trace, Self.hash(messages))
+      return (trace, Self.hash(messages), Self.shown(messages))
     case .completion:
       let text = MultipleChoicePrompt.completionText(for: item, style: task.prompt)
       var request = CompletionRequest(
@@ -60,8 +63,13 @@ public struct TaskRunner: Sendable {
         temperature: temperature, stop: ["\n"])
       request.topP = topP
       let trace = try await client.streamCompletion(request)
-      return (trace, StableHash.hex(text))
+      return (trace, StableHash.hex(text), text)
     }
+  }
+
+  /// Chat messages as the report shows them.
+  public static func shown(_ messages: [ChatMessage]) -> String {
+    messages.map { "\($0.role): \($0.content)" }.joined(separator: "\n\n")
   }
 
   static func hash(_ messages: [ChatMessage]) -> String {
