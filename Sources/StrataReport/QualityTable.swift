@@ -52,12 +52,14 @@ extension QualityRow: ReportRow {
 
 public enum QualityBuilder {
   /// The rows of several runs, one after another; each run's baseline is its own first cell.
+  /// `intervals: false` leaves out the bootstrap interval of ECE, the one costly figure
+  /// (a thousand resamples a row), for readers that show accuracy alone.
   public static func rows(
-    store: ResultStore, runs: [RunSource], byCategory: Bool = false
+    store: ResultStore, runs: [RunSource], byCategory: Bool = false, intervals: Bool = true
   ) throws(StoreError) -> [QualityRow] {
     var rows: [QualityRow] = []
     for source in runs {
-      rows += try Self.rows(store: store, runId: source.id, byCategory: byCategory).map { row in
+      rows += try Self.rows(store: store, runId: source.id, byCategory: byCategory, intervals: intervals).map { row in
         var row = row
         row.host = source.host.hostname
         return row
@@ -67,7 +69,7 @@ public enum QualityBuilder {
   }
 
   public static func rows(
-    store: ResultStore, runId: String, byCategory: Bool = false
+    store: ResultStore, runId: String, byCategory: Bool = false, intervals: Bool = true
   ) throws(StoreError) -> [QualityRow] {
     let cells = try store.cells(runId: runId).filter { $0.status != .skipped }
     let order = Dictionary(uniqueKeysWithValues: cells.enumerated().map { ($1.hash, $0) })
@@ -122,7 +124,7 @@ public enum QualityBuilder {
         cell: key.cell, label: labels[key.cell] ?? key.cell, task: key.task, method: key.method,
         category: key.category,
         accuracy: Proportion(successes: answers.filter(\.correct).count, trials: answers.count),
-        ece: calibrated ? try? Calibration.expectedCalibrationErrorInterval(outcomes, seed: 1) : nil,
+        ece: calibrated && intervals ? try? Calibration.expectedCalibrationErrorInterval(outcomes, seed: 1) : nil,
         brier: calibrated ? try? BrierScore.binary(outcomes) : nil, versus: versus, mcnemar: test,
         evalSeconds: key.category == nil
           ? timings["\(key.cell)\u{1F}\(key.task)\u{1F}\(key.method)"]?.wallSeconds

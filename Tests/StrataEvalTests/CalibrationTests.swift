@@ -16,6 +16,22 @@ struct CalibrationTests {
     ConfidenceOutcome(confidence: 0.15, correct: false),
   ]
 
+  @Test("the in-place bootstrap of ECE gives the general bootstrap's interval to the last bit")
+  func inPlaceBootstrapMatchesTheGeneralForm() throws {
+    var generator = SplitMix64(seed: 99)
+    for size in [1, 3, 20, 57] {
+      let outcomes = (0..<size).map { _ in
+        ConfidenceOutcome(
+          confidence: Double(generator.next() % 1001) / 1000, correct: generator.next() % 3 != 0)
+      }
+      let fast = try Calibration.expectedCalibrationErrorInterval(outcomes, resamples: 300, seed: 5)
+      let general = try Bootstrap.percentileInterval(
+        outcomes, estimate: try Calibration.expectedCalibrationError(outcomes), resamples: 300, seed: 5
+      ) { (try? Calibration.expectedCalibrationError($0)) ?? 0 }
+      #expect(fast == general, "\(size) items")
+    }
+  }
+
   @Test("ECE and reliability bins match the hand computation")
   func sixItems() throws {
     let report = try CalibrationReport(Self.six)

@@ -92,7 +92,9 @@ struct ChartTests {
           evalSeconds: 1)
       }
     }
-    let chart = HeatmapChart(rows, withHost: false)
+    let charts = HeatmapChart.charts(rows, withHost: false)
+    #expect(charts.map(\.way) == ["arc/generative"])
+    let chart = charts[0]
     #expect(chart.rows.count == HeatmapChart.maxRows && chart.omittedRows == 10)
     let parsed = try ElementCounter.parse(chart.svg().svgDocument())
     // One background rectangle, one per square.

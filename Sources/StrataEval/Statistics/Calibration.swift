@@ -150,12 +150,47 @@ public enum Calibration {
   ) throws(CalibrationError) -> BootstrapInterval {
     try validate(outcomes)
     let estimate = try expectedCalibrationError(outcomes, binCount: binCount)
-    return try Bootstrap.percentileInterval(
-      outcomes, estimate: estimate, resamples: resamples, confidenceLevel: confidenceLevel, seed: seed
-    ) { sample in
-      // Resamples hold only validated items, so this cannot throw; 0 keeps the type total.
-      (try? expectedCalibrationError(sample, binCount: binCount)) ?? 0
+    guard resamples > 0, confidenceLevel > 0, confidenceLevel < 1 else {
+      throw .invalidResampling(resamples: resamples, confidenceLevel: confidenceLevel)
     }
+    // Bootstrap.percentileInterval with ECE computed in place: each item's bin is found
+    // once and a resample only adds into three buffers, so a report of thousands of
+    // cells × categories does not build a million CalibrationReports. The draws, the
+    // order of the sums and so every interval are the same as the general form's.
+    let bins = outcomes.map { binIndex(of: $0.confidence, binCount: binCount) }
+    let count = outcomes.count
+    var generator = SplitMix64(seed: seed)
+    var values: [Double] = []
+    values.reserveCapacity(resamples)
+    var counts = [Int](repeating: 0, count: binCount)
+    var confidenceSums = [Double](repeating: 0, count: binCount)
+    var correctCounts = [Int](repeating: 0, count: binCount)
+    for _ in 0..<resamples {
+      for bin in 0..<binCount {
+        counts[bin] = 0
+        confidenceSums[bin] = 0
+        correctCounts[bin] = 0
+      }
+      for _ in 0..<count {
+        let index = Bootstrap.uniformIndex(below: count, using: &generator)
+        let bin = bins[index]
+        counts[bin] += 1
+        confidenceSums[bin] += outcomes[index].confidence
+        if outcomes[index].correct { correctCounts[bin] += 1 }
+      }
+      var ece = 0.0
+      for bin in 0..<binCount where counts[bin] > 0 {
+        let binCount = Double(counts[bin])
+        let gap = abs(Double(correctCounts[bin]) / binCount - confidenceSums[bin] / binCount)
+        ece += binCount / Double(count) * gap
+      }
+      values.append(ece)
+    }
+    values.sort()
+    let tail = (1 - confidenceLevel) / 2
+    return BootstrapInterval(
+      estimate: estimate, lower: Bootstrap.quantile(values, tail), upper: Bootstrap.quantile(values, 1 - tail),
+      resamples: resamples, confidenceLevel: confidenceLevel, seed: seed)
   }
 
   /// The bin of a confidence: i such that i/binCount ≤ c < (i+1)/binCount, with 1.0

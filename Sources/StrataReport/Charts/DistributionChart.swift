@@ -89,7 +89,7 @@ public struct DistributionChart: Sendable {
             "x": ChartNumber.px(canvas.plotLeft - 6), "y": ChartNumber.px(y), "text-anchor": "end",
             "dominant-baseline": "middle",
           ],
-          text: ChartText.fit(row.label, 45)))
+          text: ChartText.fit(row.label, 42)))
       if let whisker = row.whisker {
         nodes.append(line(x.position(whisker.lowerBound), x.position(whisker.upperBound), y, color: color, width: 1))
       }

@@ -1,9 +1,11 @@
 import Foundation
 import Plot
 
-/// Accuracy of each cell (rows) in each task category (columns): where a quantization
-/// or an engine lost quality shows as a lighter square.
+/// Accuracy of each cell (rows) in each task category (columns), one chart per task and
+/// method: where a quantization or an engine lost quality shows as a lighter square.
 public struct HeatmapChart: Sendable {
+  /// "task/method".
+  public var way: String
   public var rows: [String]
   public var columns: [String]
   /// `values[row][column]`: accuracy and the number of items, nil where the cell has none.
@@ -15,13 +17,25 @@ public struct HeatmapChart: Sendable {
   static let maxRows = 60
   static let maxColumns = 48
 
-  /// Rows of the per-category quality table, one chart row per cell × task × method.
-  public init(_ quality: [QualityRow], withHost: Bool) {
+  /// One chart per task and method of the per-category quality rows, in the order they first appear.
+  public static func charts(_ quality: [QualityRow], withHost: Bool) -> [HeatmapChart] {
+    let ways = quality.reduce(into: [String]()) { ways, row in
+      let way = "\(row.task)/\(row.method)"
+      if !ways.contains(way) { ways.append(way) }
+    }
+    return ways.map { way in
+      HeatmapChart(way: way, quality.filter { "\($0.task)/\($0.method)" == way }, withHost: withHost)
+    }
+  }
+
+  /// One chart row per cell of the per-category quality rows of one task and method.
+  public init(way: String, _ quality: [QualityRow], withHost: Bool) {
+    self.way = way
     var rowKeys: [String] = []
     var columns: [String] = []
     var cells: [String: [String: (Double, Int)]] = [:]
     for row in quality {
-      let key = (withHost ? row.host + " " : "") + row.label + " · \(row.task)/\(row.method)"
+      let key = (withHost ? row.host + " " : "") + row.label
       let column = row.category ?? "(none)"
       if cells[key] == nil { rowKeys.append(key) }
       if !columns.contains(column) { columns.append(column) }
@@ -44,7 +58,7 @@ public struct HeatmapChart: Sendable {
   }
 
   public func svg() -> SVGNode {
-    let title = "Accuracy by task category"
+    let title = "Accuracy by task category: \(way)"
     guard !rows.isEmpty, !columns.isEmpty else {
       return ChartCanvas().empty(title: title, kind: "heatmap", reason: "No task results with categories to plot.")
     }
@@ -57,7 +71,7 @@ public struct HeatmapChart: Sendable {
     canvas.top = headerHeight
     canvas.width = labelWidth + cellWidth * Double(columns.count) + 20
     canvas.height = headerHeight + cellHeight * Double(rows.count) + 40
-    canvas.width = max(canvas.width, 420)
+    canvas.width = max(canvas.width, 520)
     var nodes: [SVGNode] = []
     for (index, column) in columns.enumerated() {
       let x = labelWidth + cellWidth * (Double(index) + 0.5)
@@ -80,7 +94,7 @@ public struct HeatmapChart: Sendable {
             "x": ChartNumber.px(labelWidth - 6), "y": ChartNumber.px(y + cellHeight / 2), "text-anchor": "end",
             "dominant-baseline": "middle",
           ],
-          text: ChartText.fit(row, 46)))
+          text: ChartText.fit(row, 42)))
       for (columnIndex, value) in values[rowIndex].enumerated() {
         let x = labelWidth + cellWidth * Double(columnIndex)
         guard let value else {
@@ -122,6 +136,6 @@ public struct HeatmapChart: Sendable {
           text:
             "\(omittedRows) more rows and \(omittedColumns) more categories are in the quality table (--by category)."))
     }
-    return canvas.svg(title: title + " (%)", kind: "heatmap", nodes)
+    return canvas.svg(title: title, kind: "heatmap", nodes)
   }
 }

@@ -98,14 +98,16 @@ public struct ParetoChart: Sendable {
           ]))
     }
     // Front labels point inwards, so that those near the right edge are not cut.
-    for point in front.prefix(8) {
+    for (rank, point) in front.prefix(8).enumerated() {
       let px = x.position(point.decodeTPS)
+      // Neighbours on the front alternate above and below their points.
+      let dy = rank % 2 == 0 ? -10.0 : 18.0
       let inward = px > (canvas.plotLeft + canvas.plotRight) / 2
       nodes.append(
         .tag(
           "text",
           [
-            "x": ChartNumber.px(px + (inward ? -10 : 10)), "y": ChartNumber.px(y.position(point.accuracy) - 10),
+            "x": ChartNumber.px(px + (inward ? -10 : 10)), "y": ChartNumber.px(y.position(point.accuracy) + dy),
             "text-anchor": inward ? "end" : "start", "font-size": "10", "fill": "#222222",
           ], text: ChartText.fit(point.label, 48)))
     }

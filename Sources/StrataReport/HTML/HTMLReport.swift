@@ -135,12 +135,18 @@ public enum HTMLReport {
         "Each done cell at its mean server decode speed and its accuracy (the comparison table's columns); the "
           + "dashed staircase joins the cells no other cell beats on both, circled in black. Area grows with peak "
           + "memory (VRAM where sampled, else the server's RSS). Hover a point for its figures."
-      ),
-      (
-        HeatmapChart(content.categories, withHost: content.multiHost).svg(),
-        "Share of items right per task category, one row per cell, task and method; grey: no items of that category."
-      ),
+      )
     ]
+    figures += HeatmapChart.charts(content.categories, withHost: content.multiHost).map {
+      ($0.svg(), "Percent of items right per task category, one row per cell; grey: no items of that category.")
+    }
+    if content.categories.isEmpty {
+      figures.append(
+        (
+          HeatmapChart(way: "", [], withHost: false).svg(),
+          "No answers are stored, so there is no accuracy by category."
+        ))
+    }
     figures += ReliabilityChart.charts(content.reliability, withHost: content.multiHost).map {
       (
         $0.svg(),
@@ -194,7 +200,9 @@ public enum HTMLReport {
       .tag(
         "p", ["class": "legend"],
         text: "Each cell's answers, wrong ones first, at most \(limits.itemsPerWay) per task and method; "
-          + "`strata report --format json` and the database have them all.")
+          + "`strata report --format json` and the database have them all."
+          + (content.omittedWays > 0
+            ? " \(content.omittedWays) more cells × tasks × methods are not shown here; --run picks fewer runs." : ""))
     ]
     for way in content.ways {
       let rows: [BodyNode] = way.shown.map { answer in

@@ -6,8 +6,10 @@ import StrataStore
 public struct HTMLReportContent: Sendable {
   /// Caps that keep the file small enough to mail, whatever the database holds.
   public struct Limits: Sendable {
-    /// Answers shown per cell, task and method (wrong ones first).
+    /// Answers shown per cell, task and method (wrong ones first)…
     public var itemsPerWay = 40
+    /// …for at most this many cells, tasks and methods (in run order).
+    public var ways = 120
     /// Servers whose life is charted.
     public var chartedServers = 24
     /// Points per charted series.
@@ -58,6 +60,8 @@ public struct HTMLReportContent: Sendable {
   public var series: [ServerSeries]
   public var omittedServers: Int
   public var ways: [Way]
+  /// Cells × tasks × methods past `limits.ways`, not drilled into.
+  public var omittedWays = 0
   /// Prompt hash → text, for the prompts the shown answers asked (each printed once).
   public var prompts: [String: String]
   public var failures: [Failure]
@@ -76,6 +80,7 @@ public struct HTMLReportContent: Sendable {
     var ways: [Way] = []
     var prompts: [String: String] = [:]
     var failures: [Failure] = []
+    var omittedWays = 0
     for source in runs {
       let id = source.id
       parts.append(
@@ -122,6 +127,10 @@ public struct HTMLReportContent: Sendable {
         }
         for key in order {
           guard let mine = grouped[key], let first = mine.first else { continue }
+          guard ways.count < limits.ways else {
+            omittedWays += 1
+            continue
+          }
           let shown = Array((mine.filter { !$0.correct } + mine.filter(\.correct)).prefix(limits.itemsPerWay))
           for answer in shown { prompts[answer.promptHash] = stored[answer.promptHash] }
           ways.append(
@@ -138,13 +147,23 @@ public struct HTMLReportContent: Sendable {
             status: "did not load", message: server.loadFailure ?? "", logTail: nil))
       }
     }
-    let hardware = try? HardwareBuilder.table(store: store, runs: runs)
+    // The comparison rows already read, not a second reading of every run.
+    let hardware = try? HardwareBuilder.table(
+      rows: comparison,
+      engines: Dictionary(
+        parts.map { part in
+          (part.source.id, Dictionary(part.engines.map { ($0.engine, $0) }, uniquingKeysWith: { first, _ in first }))
+        }, uniquingKeysWith: { first, _ in first }),
+      hosts: Dictionary(parts.map { ($0.source.id, $0.source.host) }, uniquingKeysWith: { first, _ in first }),
+      model: nil, quant: nil)
     return HTMLReportContent(
       runs: parts, comparison: comparison, hardware: hardware?.rows.isEmpty == false ? hardware : nil,
       quality: try QualityBuilder.rows(store: store, runs: runs),
-      categories: try QualityBuilder.rows(store: store, runs: runs, byCategory: true),
+      // The heatmap shows accuracy only: no bootstrap of each category's calibration.
+      categories: try QualityBuilder.rows(store: store, runs: runs, byCategory: true, intervals: false),
       reliability: try ReliabilityBuilder.rows(store: store, runs: runs), latencies: latencies, series: series,
-      omittedServers: serverCount - series.count, ways: ways, prompts: prompts, failures: failures, limits: limits,
+      omittedServers: serverCount - series.count, ways: ways, omittedWays: omittedWays, prompts: prompts,
+      failures: failures, limits: limits,
       multiHost: multiHost)
   }
 
