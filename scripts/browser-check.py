@@ -9,7 +9,7 @@ optionally a PNG screenshot of the page's top.
 Only the standard library: the protocol runs over --remote-debugging-pipe (fd 3 in,
 fd 4 out, NUL-separated JSON), and PNGs are decoded here.
 """
-import argparse, base64, json, os, shutil, struct, subprocess, sys, tempfile, time, zlib
+import argparse, base64, json, os, select, shutil, struct, subprocess, sys, tempfile, time, zlib
 
 
 def chromium():
@@ -32,12 +32,13 @@ class Browser:
             reading, writing = os.dup(to_browser_r), os.dup(from_browser_w)
             os.dup2(reading, 3)
             os.dup2(writing, 4)
+        self.log = open(os.environ.get("BROWSER_CHECK_LOG", os.devnull), "w")
         self.process = subprocess.Popen(
             [chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--remote-debugging-pipe", "--no-first-run", "--no-default-browser-check", "--hide-scrollbars",
              f"--user-data-dir={self.profile}", f"--window-size={width},900", "about:blank"],
             close_fds=False, preexec_fn=child_fds,
-            stdout=subprocess.DEVNULL, stderr=open(os.environ.get("BROWSER_CHECK_LOG", os.devnull), "w"))
+            stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
         os.close(to_browser_r)
         os.close(from_browser_w)
         self.next_id = 0
@@ -51,17 +52,20 @@ class Browser:
             message["sessionId"] = session
         os.write(self.to_browser, json.dumps(message).encode() + b"\0")
         deadline = time.time() + timeout
-        while time.time() < deadline:
-            reply = self.read()
+        while True:
+            reply = self.read(deadline, method)
             if reply.get("id") == self.next_id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
             self.events.append(reply)
-        raise TimeoutError(method)
 
-    def read(self):
+    def read(self, deadline, waiting_for):
+        """The next message; a browser that is alive but silent past the deadline is an error, not a hang."""
         while b"\0" not in self.buffer:
+            remaining = deadline - time.time()
+            if remaining <= 0 or not select.select([self.from_browser], [], [], remaining)[0]:
+                raise TimeoutError(f"chromium did not answer {waiting_for} in time")
             chunk = os.read(self.from_browser, 1 << 20)
             if not chunk:
                 raise RuntimeError("chromium closed the DevTools pipe (did it start?)")
@@ -69,17 +73,18 @@ class Browser:
         message, self.buffer = self.buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def wait_for(self, method, timeout=60):
+    def wait_for(self, method, session, timeout=60):
+        """An event of `session` since the events were last cleared (before navigating, so
+        none is about:blank's), including any that came while a command was answered."""
         for event in self.events:
-            if event.get("method") == method:
+            if event.get("method") == method and event.get("sessionId") == session:
                 return event
         deadline = time.time() + timeout
-        while time.time() < deadline:
-            event = self.read()
+        while True:
+            event = self.read(deadline, method)
             self.events.append(event)
-            if event.get("method") == method:
+            if event.get("method") == method and event.get("sessionId") == session:
                 return event
-        raise TimeoutError(method)
 
     def close(self):
         try:
@@ -89,7 +94,14 @@ class Browser:
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            pass
+        # Chromium's renderer and GPU processes are in its session: take them all.
+        try:
+            os.killpg(self.process.pid, 9)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        self.log.close()
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
@@ -105,8 +117,9 @@ def decode_png(data):
         elif kind == b"IDAT":
             idat += body
         position += 12 + length
-    width, height, depth, color = header[0], header[1], header[2], header[3]
-    assert depth == 8 and color in (2, 6), f"unsupported PNG: depth {depth}, colour type {color}"
+    width, height, depth, color, interlace = header[0], header[1], header[2], header[3], header[6]
+    assert depth == 8 and color in (2, 6) and interlace == 0, \
+        f"unsupported PNG: depth {depth}, colour type {color}, interlace {interlace}"
     channels = 4 if color == 6 else 3
     raw = zlib.decompress(idat)
     stride = width * channels
@@ -114,6 +127,7 @@ def decode_png(data):
     for y in range(height):
         start = y * (stride + 1)
         kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        assert kind <= 4, f"PNG row {y}: unknown filter type {kind}"
         for i in range(stride):
             left = line[i - channels] if i >= channels else 0
             up = previous[i]
@@ -160,8 +174,11 @@ def main():
         session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Runtime.enable", "Log.enable", "Page.enable"):
             browser.send(domain, session=session)
-        browser.send("Page.navigate", {"url": "file://" + os.path.abspath(args.html)}, session=session)
-        browser.wait_for("Page.loadEventFired")
+        browser.events.clear()
+        navigation = browser.send("Page.navigate", {"url": "file://" + os.path.abspath(args.html)}, session=session)
+        if navigation.get("errorText"):
+            sys.exit(f"browser-check: chromium could not open {args.html}: {navigation['errorText']}")
+        browser.wait_for("Page.loadEventFired", session)
         expression = """JSON.stringify({
           height: document.documentElement.scrollHeight,
           charts: [...document.querySelectorAll('svg.chart')].map(e => {
@@ -197,7 +214,9 @@ def main():
                 errors.append("console." + params["type"] + ": " + " ".join(
                     str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
             elif method == "Runtime.exceptionThrown":
-                errors.append("exception: " + params.get("exceptionDetails", {}).get("text", ""))
+                details = params.get("exceptionDetails", {})
+                errors.append("exception: " + details.get("text", "") + " " +
+                              details.get("exception", {}).get("description", ""))
             elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
                 errors.append("log: " + params["entry"].get("text", ""))
         page["errors"] = errors

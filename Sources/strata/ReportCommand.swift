@@ -80,9 +80,9 @@ struct ReportCommand: AsyncParsableCommand {
       throw ValidationError("--hardware has no --by category or bin; those are quality tables")
     }
     if chosen.category && chosen.bin { throw ValidationError("--by category and --by bin are two tables; pick one") }
-    if html != nil, hardware || format != .table || !filters.isEmpty || sort != nil || !groups.isEmpty {
+    if html != nil, list || hardware || format != .table || !filters.isEmpty || sort != nil || !groups.isEmpty {
       throw ValidationError(
-        "--html writes every table and chart of the chosen runs; it takes --run and --db, not --hardware, --format, --where, --sort or --by"
+        "--html writes every table and chart of the chosen runs; it takes --run and --db, not --list, --hardware, --format, --where, --sort or --by"
       )
     }
   }

@@ -66,6 +66,16 @@ struct ChartTests {
     let radii = parsed.attributes.compactMap { $0["r"] }.compactMap(Double.init)
     #expect(radii.count == 3 && radii[0] > radii[1] && radii[1] == radii[2])
     #expect(parsed.attributes.filter { $0["stroke-width"] == "2" }.count == 2)
+    // The front's boundary turns at corners no cell beats: left to the slower point's
+    // speed at the faster one's accuracy, then up.
+    let path = try #require(parsed.attributes.first { $0["class"] == "front" }?["d"])
+    let scaleX = ChartScale.fitting([100, 20, 50], from: ChartCanvas().plotLeft, to: ChartCanvas().plotRight)
+    let scaleY = ChartScale.fitting([], from: ChartCanvas().plotBottom, to: ChartCanvas().plotTop, fixed: 0...1)
+    let expected =
+      "M\(ChartNumber.px(scaleX.position(100))) \(ChartNumber.px(ChartCanvas().plotBottom))"
+      + " V\(ChartNumber.px(scaleY.position(0.3))) H\(ChartNumber.px(scaleX.position(20)))"
+      + " V\(ChartNumber.px(scaleY.position(0.6))) H\(ChartNumber.px(ChartCanvas().plotLeft))"
+    #expect(path == expected)
   }
 
   @Test("ticks are round and cover the data; decades of spread turn the axis logarithmic")
@@ -92,6 +102,16 @@ struct ChartTests {
           evalSeconds: 1)
       }
     }
+    // The same cells in a second run are rows of their own, labelled with the run.
+    let twoRuns =
+      rows.prefix(4)
+      + rows.prefix(4).map { row in
+        var row = row
+        row.run = "second-run"
+        return row
+      }
+    let split = HeatmapChart.charts(Array(twoRuns), withHost: false, withRun: true)[0]
+    #expect(split.rows.count == 4 && split.rows[2].hasPrefix("second-") && split.rows[0].hasPrefix("cpu"))
     let charts = HeatmapChart.charts(rows, withHost: false)
     #expect(charts.map(\.way) == ["arc/generative"])
     let chart = charts[0]
@@ -164,6 +184,10 @@ struct ChartTests {
     #expect(Markup.attribute(#"a"b'<c>&"#) == "a&quot;b&#39;&lt;c&gt;&amp;")
     #expect(Markup.text("x &lt; y\u{1B}[2J") == "x &amp;lt; y\u{241B}[2J")
     #expect(Markup.visible("tab\tnew\nline\u{07}\u{9B}") == "tab\tnew\nline\u{2407}\u{FFFD}")
+    // A combining mark after a quote or a bracket is one Character to Swift but not to a browser.
+    #expect(Markup.attribute("x\"\u{301} onload=alert(1)") == "x&quot;\u{301} onload=alert(1)")
+    #expect(Markup.text("<\u{338}b>") == "&lt;\u{338}b&gt;")
+    #expect(Markup.identifier("arc\"\u{301} x") == "arc_22_301_20x")
     let hostile = "</title><script>alert(1)</script>\"'&amp;"
     let svg = ParetoChart(points: [point(hostile, 10, 0.5)], accuracyOf: hostile).svg().svgDocument()
     #expect(!svg.contains("<script"))

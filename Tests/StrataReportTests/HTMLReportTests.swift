@@ -59,6 +59,22 @@ struct HTMLReportTests {
     #expect(html.contains("Mercury_9") && html.contains("✗ wrong"))
   }
 
+  @Test("a run that kept no prompts (before schema v8) neither shows nor clears another run's")
+  func promptsOfOlderRuns() throws {
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try ReportFixture.lab2Run(
+      store, id: "r-no-prompts", startedAt: 1_764_700_000, decode: [50, 51, 52], prompts: false)
+    let alone = try page(["r-no-prompts"])
+    #expect(alone.contains("not stored") && !alone.contains("<section id=\"prompts\">"))
+    // A prompt is known by its hash: the same hash in the other run is the same text.
+    for order in [[ReportFixture.lab2, "r-no-prompts"], ["r-no-prompts", ReportFixture.lab2]] {
+      let html = try page(order)
+      #expect(!html.contains("not stored"), "\(order)")
+      #expect(html.contains("<div class=\"prompt\" id=\"p-p0\">"), "\(order)")
+      #expect(html.contains("which tag is &lt;b&gt;bold"), "\(order)")
+    }
+  }
+
   @Test("the caps keep the page small: answers per way, charted servers")
   func limits() throws {
     defer { try? FileManager.default.removeItem(atPath: path) }

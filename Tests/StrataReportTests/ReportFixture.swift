@@ -92,7 +92,9 @@ enum ReportFixture {
     try store.finishRun(id: lab1, status: .partial, at: 1_764_551_200)
   }
 
-  static func lab2Run(_ store: ResultStore, id: String, startedAt: Double, decode: [Double]) throws {
+  static func lab2Run(
+    _ store: ResultStore, id: String, startedAt: Double, decode: [Double], prompts: Bool = true
+  ) throws {
     try store.insert(
       RunRecord(
         id: id, startedAt: startedAt, status: .done, strataVersion: "0.1.0", matrixPath: "matrix.yaml",
@@ -113,7 +115,7 @@ enum ReportFixture {
     let server = try store.insert(record)
     try store.updateCell(runId: id, hash: hash, status: .done, serverId: server)
     try repetitions(store, run: id, cell: hash, speed: ([150, 155, 160], decode, [3_300, 3_250, 3_200]))
-    try answers(store, run: id, cell: hash, right: 5)
+    try answers(store, run: id, cell: hash, right: 5, prompts: prompts)
     try samples(store, server: server, gpu: false)
     try store.setTelemetry(
       TelemetryFigures(
@@ -162,7 +164,7 @@ enum ReportFixture {
 
   /// Ten ARC items, the first `right` answered correctly, with confidences that fall
   /// across the bins; two categories, one of them hostile.
-  static func answers(_ store: ResultStore, run: String, cell: String, right: Int) throws {
+  static func answers(_ store: ResultStore, run: String, cell: String, right: Int, prompts: Bool = true) throws {
     let confidences = [0.95, 0.9, 0.82, 0.77, 0.7, 0.64, 0.55, 0.48, 0.41, 0.33]
     for index in 0..<10 {
       let correct = index < right
@@ -171,7 +173,8 @@ enum ReportFixture {
           runId: run, cellHash: cell, task: "arc_challenge", method: "letter_likelihood", itemId: "Mercury_\(index)",
           category: index % 2 == 0 ? "Mercury" : hostileCategory, promptHash: "p\(index)",
           response: correct ? "A" : "<script>alert('x')</script></textarea>\u{1B}[31mB", extracted: correct ? "A" : "B",
-          expected: "A", correct: correct, confidence: confidences[index], latencyMs: 80), prompt: prompt(index))
+          expected: "A", correct: correct, confidence: confidences[index], latencyMs: 80),
+        prompt: prompts ? prompt(index) : nil)
     }
     try store.insert(
       TaskRunRecord(

@@ -99,6 +99,8 @@ enum ChartNumber {
 
   /// Coordinates with one decimal: enough for a screen, and small files.
   static func px(_ value: Double) -> String {
+    // A figure no axis can hold (an infinite speed from a bad import) must not trap.
+    guard value.isFinite, abs(value) < 1e9 else { return "0" }
     let rounded = (value * 10).rounded() / 10
     return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
   }

@@ -18,24 +18,28 @@ public struct HeatmapChart: Sendable {
   static let maxColumns = 48
 
   /// One chart per task and method of the per-category quality rows, in the order they first appear.
-  public static func charts(_ quality: [QualityRow], withHost: Bool) -> [HeatmapChart] {
+  public static func charts(_ quality: [QualityRow], withHost: Bool, withRun: Bool = false) -> [HeatmapChart] {
     let ways = quality.reduce(into: [String]()) { ways, row in
       let way = "\(row.task)/\(row.method)"
       if !ways.contains(way) { ways.append(way) }
     }
     return ways.map { way in
-      HeatmapChart(way: way, quality.filter { "\($0.task)/\($0.method)" == way }, withHost: withHost)
+      HeatmapChart(way: way, quality.filter { "\($0.task)/\($0.method)" == way }, withHost: withHost, withRun: withRun)
     }
   }
 
   /// One chart row per cell of the per-category quality rows of one task and method.
-  public init(way: String, _ quality: [QualityRow], withHost: Bool) {
+  public init(way: String, _ quality: [QualityRow], withHost: Bool, withRun: Bool = false) {
     self.way = way
     var rowKeys: [String] = []
+    var labels: [String: String] = [:]
     var columns: [String] = []
     var cells: [String: [String: (Double, Int)]] = [:]
     for row in quality {
-      let key = (withHost ? row.host + " " : "") + row.label
+      // A row is a cell of a run: the same cell of two runs is two rows, never one mixed.
+      let key = row.run + "\u{1F}" + row.cell
+      labels[key] = [withHost ? row.host : "", withRun ? String(row.run.prefix(8)) : "", row.label]
+        .filter { !$0.isEmpty }.joined(separator: " ")
       let column = row.category ?? "(none)"
       if cells[key] == nil { rowKeys.append(key) }
       if !columns.contains(column) { columns.append(column) }
@@ -46,7 +50,7 @@ public struct HeatmapChart: Sendable {
     omittedColumns = max(0, columns.count - Self.maxColumns)
     let shownRows = Array(rowKeys.prefix(Self.maxRows))
     let shownColumns = Array(columns.prefix(Self.maxColumns))
-    rows = shownRows
+    rows = shownRows.map { labels[$0] ?? $0 }
     self.columns = shownColumns
     values = shownRows.map { key in shownColumns.map { cells[key]?[$0].map { (accuracy: $0.0, items: $0.1) } } }
   }

@@ -5,54 +5,62 @@ import Plot
 public enum ChartContext {}
 public typealias SVGNode = Node<ChartContext>
 
-/// Plot escapes text but passes attribute values through as given, and keeps an
-/// existing entity (`&amp;`) as one: outside text goes through here first, so a
-/// model's reply reaches the page as the characters it was and never as markup.
+/// Plot escapes text but passes attribute values through as given, keeps an existing
+/// entity (`&amp;`) as one, and compares whole characters (a `<` with a combining mark
+/// after it is not `<` to Swift, but is to a browser). Outside text goes through here
+/// first, escaped scalar by scalar, so a model's reply reaches the page as the characters
+/// it was and never as markup.
 public enum Markup {
-  /// Text content: `&` is made an entity before Plot escapes `<` and `>`, so what the
-  /// model wrote as `&lt;` shows as `&lt;`; control characters become visible symbols.
-  public static func text(_ value: String) -> String {
-    visible(value).replacingOccurrences(of: "&", with: "&amp;")
-  }
+  /// Text content: `&`, `<` and `>` as entities (Plot then keeps them as they are);
+  /// control characters become visible symbols.
+  public static func text(_ value: String) -> String { escaped(value, quotes: false) }
 
-  /// An attribute value, fully escaped (Plot does not escape attributes).
-  public static func attribute(_ value: String) -> String {
-    var escaped = ""
-    escaped.reserveCapacity(value.utf8.count)
-    for character in visible(value) {
-      switch character {
-      case "&": escaped += "&amp;"
-      case "<": escaped += "&lt;"
-      case ">": escaped += "&gt;"
-      case "\"": escaped += "&quot;"
-      case "'": escaped += "&#39;"
-      default: escaped.append(character)
-      }
-    }
-    return escaped
-  }
+  /// An attribute value, quotes included (Plot does not escape attributes).
+  public static func attribute(_ value: String) -> String { escaped(value, quotes: true) }
 
-  /// C0 controls other than tab and newlines as their Unicode control pictures (ESC as ␛),
-  /// C1 controls and DEL as U+FFFD: not valid in XML, and a terminal escape sequence in
-  /// a reply should be seen for what it is rather than vanish.
-  static func visible(_ value: String) -> String {
-    guard value.unicodeScalars.contains(where: isControl) else { return value }
+  static func escaped(_ value: String, quotes: Bool) -> String {
     var result = String.UnicodeScalarView()
     for scalar in value.unicodeScalars {
-      if scalar.value < 0x20, scalar != "\t", scalar != "\n", scalar != "\r" {
-        result.append(Unicode.Scalar(0x2400 + scalar.value) ?? "\u{FFFD}")
-      } else if scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
-        result.append("\u{FFFD}")
-      } else {
-        result.append(scalar)
+      switch scalar {
+      case "&": result.append(contentsOf: "&amp;".unicodeScalars)
+      case "<": result.append(contentsOf: "&lt;".unicodeScalars)
+      case ">": result.append(contentsOf: "&gt;".unicodeScalars)
+      case "\"" where quotes: result.append(contentsOf: "&quot;".unicodeScalars)
+      case "'" where quotes: result.append(contentsOf: "&#39;".unicodeScalars)
+      default: result.append(visible(scalar))
       }
     }
     return String(result)
   }
 
-  private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-    (scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r")
-      || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+  /// C0 controls other than tab and newlines as their Unicode control pictures (ESC as ␛);
+  /// C1 controls, DEL and the XML noncharacters U+FFFE/U+FFFF as U+FFFD: none is valid in
+  /// XML, and a terminal escape sequence in a reply should be seen rather than vanish.
+  static func visible(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+    let value = scalar.value
+    if value < 0x20, scalar != "\t", scalar != "\n", scalar != "\r" {
+      return Unicode.Scalar(0x2400 + value) ?? "\u{FFFD}"
+    }
+    if value == 0x7F || (0x80...0x9F).contains(value) || value == 0xFFFE || value == 0xFFFF { return "\u{FFFD}" }
+    return scalar
+  }
+
+  static func visible(_ value: String) -> String {
+    String(String.UnicodeScalarView(value.unicodeScalars.map { visible($0) }))
+  }
+
+  /// A fragment identifier made from outside text: letters, digits, `-` and `_` kept,
+  /// anything else as its code point, so it can neither break an attribute nor collide.
+  public static func identifier(_ value: String) -> String {
+    var result = ""
+    for scalar in value.unicodeScalars {
+      if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" {
+        result.unicodeScalars.append(scalar)
+      } else {
+        result += "_\(String(scalar.value, radix: 16))"
+      }
+    }
+    return result
   }
 }
 

@@ -42,11 +42,12 @@ public struct ParetoChart: Sendable {
   }
 
   /// The rows built from comparison rows: done cells with both a decode speed and an accuracy.
-  public static func points(_ rows: [ComparisonRow], multiHost: Bool) -> [Point] {
+  public static func points(_ rows: [ComparisonRow], multiHost: Bool, multiRun: Bool = false) -> [Point] {
     rows.compactMap { row in
       guard let speed = row.decodeTPS?.mean, let accuracy = row.accuracy?.value else { return nil }
       return Point(
-        label: row.label(withHost: multiHost), group: row.engine, decodeTPS: speed, accuracy: accuracy,
+        label: row.label(withHost: multiHost, withRun: multiRun), group: row.engine, decodeTPS: speed,
+        accuracy: accuracy,
         peakBytes: row.peakVRAMBytes ?? row.peakRSSBytes)
     }
   }
@@ -67,12 +68,14 @@ public struct ParetoChart: Sendable {
     var nodes = canvas.axes(
       x: x, y: y, xLabel: "decode t/s (server, mean)", yLabel: "accuracy, \(accuracyOf)",
       yFormat: { String(format: "%.0f%%", $0 * 100) })
-    // The staircase: from the fastest front point leftwards, each step up to the next.
+    // The boundary of what the front dominates: up from the fastest point, then for each
+    // slower one left to its speed and up to its accuracy, and left to the axis.
     let front = frontIndices.map { points[$0] }.sorted { ($0.decodeTPS, $0.accuracy) > ($1.decodeTPS, $1.accuracy) }
     if !front.isEmpty {
       var path = "M\(ChartNumber.px(x.position(front[0].decodeTPS))) \(ChartNumber.px(canvas.plotBottom))"
-      for point in front {
-        path += " V\(ChartNumber.px(y.position(point.accuracy))) H\(ChartNumber.px(x.position(point.decodeTPS)))"
+      for (rank, point) in front.enumerated() {
+        if rank > 0 { path += " H\(ChartNumber.px(x.position(point.decodeTPS)))" }
+        path += " V\(ChartNumber.px(y.position(point.accuracy)))"
       }
       path += " H\(ChartNumber.px(canvas.plotLeft))"
       nodes.append(
@@ -123,7 +126,8 @@ extension ComparisonRow {
   }
 
   /// "engine model quant settings", with the host first when rows come from several.
-  func label(withHost: Bool) -> String {
-    ([withHost ? host : "", engine, model, quant, settingsText]).filter { !$0.isEmpty }.joined(separator: " ")
+  func label(withHost: Bool, withRun: Bool = false) -> String {
+    [withHost ? host : "", withRun ? String(run.prefix(8)) : "", engine, model, quant, settingsText]
+      .filter { !$0.isEmpty }.joined(separator: " ")
   }
 }

@@ -13,14 +13,17 @@ public struct ReliabilityChart: Sendable {
   static let maxSeries = 8
 
   /// One chart per method found in the rows, in the order they first appear.
-  public static func charts(_ rows: [ReliabilityRow], withHost: Bool) -> [ReliabilityChart] {
+  public static func charts(_ rows: [ReliabilityRow], withHost: Bool, withRun: Bool = false) -> [ReliabilityChart] {
     let methods = rows.reduce(into: [String]()) { if !$0.contains($1.method) { $0.append($1.method) } }
     return methods.map { method in
       let mine = rows.filter { $0.method == method }
       return ReliabilityChart(
         method: method,
         series: mine.prefix(maxSeries).map {
-          ((withHost ? $0.host + " " : "") + "\($0.label) · \($0.task)", $0.bins, $0.expectedCalibrationError)
+          (
+            [withHost ? $0.host : "", withRun ? String($0.run.prefix(8)) : "", "\($0.label) · \($0.task)"]
+              .filter { !$0.isEmpty }.joined(separator: " "), $0.bins, $0.expectedCalibrationError
+          )
         },
         omitted: max(0, mine.count - maxSeries))
     }

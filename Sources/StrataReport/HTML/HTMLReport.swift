@@ -38,7 +38,8 @@ public enum HTMLReport {
     let html = HTML(
       .lang(.english),
       .head(
-        .encoding(.utf8), .element(named: "title", text: "strata report — \(hosts.joined(separator: ", "))"),
+        .encoding(.utf8),
+        .element(named: "title", nodes: [.safeText("strata report — \(hosts.joined(separator: ", "))")]),
         .meta(.name("viewport"), .content("width=device-width, initial-scale=1")), .style(css)),
       .body(.group(body)))
     return html.render() + "\n"
@@ -85,7 +86,7 @@ public enum HTMLReport {
       }
       let samplers = part.samplers.map { [$0.sampler, $0.available ? "used" : "not used: \($0.reason ?? "?")"] }
       return .tag(
-        "div", ["class": "run", "id": "run-\(run.id)"],
+        "div", ["class": "run", "id": "run-\(Markup.identifier(run.id))"],
         [
           .tag("h3", text: "Run \(run.id)"),
           .tag(
@@ -129,7 +130,7 @@ public enum HTMLReport {
     var figures: [(SVGNode, String)] = [
       (
         ParetoChart(
-          points: ParetoChart.points(content.comparison, multiHost: content.multiHost),
+          points: ParetoChart.points(content.comparison, multiHost: content.multiHost, multiRun: content.multiRun),
           accuracyOf: accuracyOf.count == 1 ? accuracyOf[0] : "each cell's first task"
         ).svg(),
         "Each done cell at its mean server decode speed and its accuracy (the comparison table's columns); the "
@@ -137,7 +138,7 @@ public enum HTMLReport {
           + "memory (VRAM where sampled, else the server's RSS). Hover a point for its figures."
       )
     ]
-    figures += HeatmapChart.charts(content.categories, withHost: content.multiHost).map {
+    figures += HeatmapChart.charts(content.categories, withHost: content.multiHost, withRun: content.multiRun).map {
       ($0.svg(), "Percent of items right per task category, one row per cell; grey: no items of that category.")
     }
     if content.categories.isEmpty {
@@ -147,7 +148,8 @@ public enum HTMLReport {
           "No answers are stored, so there is no accuracy by category."
         ))
     }
-    figures += ReliabilityChart.charts(content.reliability, withHost: content.multiHost).map {
+    figures += ReliabilityChart.charts(content.reliability, withHost: content.multiHost, withRun: content.multiRun).map
+    {
       (
         $0.svg(),
         "Per confidence bin: the mean confidence against the share right; the diagonal is perfect calibration."
@@ -209,7 +211,7 @@ public enum HTMLReport {
         let reply = clip(answer.response, limit: limits.replyCharacters)
         let promptLink: BodyNode =
           content.prompts[answer.promptHash] != nil
-          ? .tag("a", ["href": "#p-\(answer.promptHash.prefix(16))"], text: "prompt")
+          ? .tag("a", ["href": "#\(promptAnchor(answer.promptHash))"], text: "prompt")
           : .tag("span", ["class": "muted"], text: "not stored")
         return .tag(
           "tr", ["class": answer.correct ? "right" : "wrong"],
@@ -278,7 +280,7 @@ public enum HTMLReport {
   static func prompts(_ content: HTMLReportContent) -> [BodyNode] {
     content.prompts.sorted { $0.key < $1.key }.map { hash, text in
       .tag(
-        "div", ["class": "prompt", "id": "p-\(hash.prefix(16))"],
+        "div", ["class": "prompt", "id": promptAnchor(hash)],
         [
           .tag("h4", text: "prompt \(hash.prefix(16))"),
           .tag("pre", text: clip(text, limit: content.limits.promptCharacters, keepEnd: true)),
@@ -287,6 +289,10 @@ public enum HTMLReport {
   }
 
   // MARK: pieces
+
+  /// The prompts' fragment identifiers: a prompt hash is strata's own hex, but a merged
+  /// database is outside text all the same.
+  static func promptAnchor(_ hash: String) -> String { "p-" + Markup.identifier(String(hash.prefix(16))) }
 
   static func table(_ headers: [String], _ rows: [[String]], statusColumn: Bool = false) -> BodyNode {
     let statusIndex = statusColumn ? headers.firstIndex(of: "status") : nil

@@ -67,12 +67,14 @@ public struct HTMLReportContent: Sendable {
   public var failures: [Failure]
   public var limits: Limits
   public var multiHost: Bool
+  public var multiRun: Bool
 
   public static func gather(
     store: ResultStore, runs: [RunSource], limits: Limits = Limits()
   ) throws -> HTMLReportContent {
     let comparison = try ComparisonBuilder.rows(store: store, runs: runs)
     let multiHost = Set(runs.map(\.host.hostname)).count > 1
+    let multiRun = runs.count > 1
     var parts: [RunPart] = []
     var latencies: [(String, [PerfRepetitionRecord])] = []
     var series: [ServerSeries] = []
@@ -89,7 +91,7 @@ public struct HTMLReportContent: Sendable {
           samplers: try store.inventory(runId: id)?.samplers ?? []))
       let cells = try store.cells(runId: id)
       let labels = Dictionary(
-        cells.map { ($0.hash, Self.label($0, host: multiHost ? source.host.hostname : nil)) },
+        cells.map { ($0.hash, Self.label($0, host: multiHost ? source.host.hostname : nil, run: multiRun ? id : nil)) },
         uniquingKeysWith: { a, _ in a })
       let perf = Dictionary(grouping: try store.perfRepetitions(runId: id), by: \.cellHash)
       for cell in cells {
@@ -132,10 +134,14 @@ public struct HTMLReportContent: Sendable {
             continue
           }
           let shown = Array((mine.filter { !$0.correct } + mine.filter(\.correct)).prefix(limits.itemsPerWay))
-          for answer in shown { prompts[answer.promptHash] = stored[answer.promptHash] }
+          // A run that kept no prompts (before v8) must not clear another run's.
+          for answer in shown {
+            if let text = stored[answer.promptHash] { prompts[answer.promptHash] = text }
+          }
           ways.append(
             Way(
-              anchor: "w-\(id.prefix(8))-\(cell.hash.prefix(10))-\(first.task)-\(first.method)", label: label,
+              anchor: "w-" + Markup.identifier("\(id.prefix(8))-\(cell.hash.prefix(10))-\(first.task)-\(first.method)"),
+              label: label,
               task: first.task, method: first.method, correct: mine.filter(\.correct).count, total: mine.count,
               shown: shown))
         }
@@ -164,10 +170,13 @@ public struct HTMLReportContent: Sendable {
       reliability: try ReliabilityBuilder.rows(store: store, runs: runs), latencies: latencies, series: series,
       omittedServers: serverCount - series.count, ways: ways, omittedWays: omittedWays, prompts: prompts,
       failures: failures, limits: limits,
-      multiHost: multiHost)
+      multiHost: multiHost, multiRun: multiRun)
   }
 
-  static func label(_ cell: CellRecord, host: String?) -> String {
-    [host ?? "", cell.engine, cell.model, cell.quant, cell.variant].filter { !$0.isEmpty }.joined(separator: " ")
+  /// "host run engine model quant settings": the host and a short run id only where
+  /// several are shown, so that the same cell of two runs can be told apart.
+  static func label(_ cell: CellRecord, host: String?, run: String?) -> String {
+    [host ?? "", run.map { String($0.prefix(8)) } ?? "", cell.engine, cell.model, cell.quant, cell.variant]
+      .filter { !$0.isEmpty }.joined(separator: " ")
   }
 }
