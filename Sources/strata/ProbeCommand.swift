@@ -20,6 +20,9 @@ struct ProbeCommand: AsyncParsableCommand {
   @Option(help: "Samples per second for --watch (0.1…1000).")
   var rate: Double = 10
 
+  @Flag(help: "Also measure host memory bandwidth (STREAM triad over 3 × 128 MiB, one thread per core; ~2 s).")
+  var bandwidth = false
+
   func validate() throws {
     if let watch { try OptionCheck.range(watch, "--watch", 0.1...86_400, "seconds") }
     try OptionCheck.range(rate, "--rate", OptionCheck.telemetryRates, "samples per second")
@@ -72,7 +75,8 @@ struct ProbeCommand: AsyncParsableCommand {
     }
     let report = ProbeReport(
       host: host, samplers: samplers.statuses, devices: devices, vulkanDevices: vulkan, vulkanProblem: vulkanProblem,
-      drmDevices: DRMDevices.enumerate(), nvml: nvml)
+      drmDevices: DRMDevices.enumerate(), nvml: nvml,
+      memoryBandwidth: bandwidth ? try measureBandwidth(threads: host.logicalCores) : nil)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -85,12 +89,27 @@ struct ProbeCommand: AsyncParsableCommand {
     }
   }
 
+  private func measureBandwidth(threads: Int) throws -> MemoryBandwidth {
+    do {
+      return try MemoryBandwidth.measure(threads: max(1, threads))
+    } catch {
+      printError(error.description)
+      throw ExitCode(1)
+    }
+  }
+
   private func printText(_ report: ProbeReport) {
     let host = report.host
     let devices = report.devices
     emit("host: \(host.hostname)")
     emit("  cpu: \(host.cpuModel), \(host.logicalCores) logical cores")
     emit("  memory: \(host.memoryBytes / 1_048_576) MiB")
+    if let measured = report.memoryBandwidth {
+      emit(
+        String(
+          format: "  memory bandwidth: %.1f GB/s (STREAM triad, %d threads, 3 × %d MiB, best of %d)",
+          measured.bytesPerSecond / 1e9, measured.threads, measured.arrayBytes / 3 / 1_048_576, measured.passes))
+    }
     emit("  os: \(host.os); kernel \(host.kernel)")
     emit("samplers:")
     for status in report.samplers {
@@ -153,6 +172,8 @@ struct ProbeReport: Codable {
   var drmDevices: [DRMDevice]
   /// Where NVML works: the driver's CUDA version and the process query strata matched to it.
   var nvml: NVMLProbe?
+  /// With --bandwidth: the host memory's measured bandwidth.
+  var memoryBandwidth: MemoryBandwidth?
 }
 
 struct NVMLProbe: Codable {
