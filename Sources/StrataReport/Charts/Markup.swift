@@ -45,10 +45,6 @@ public enum Markup {
     return scalar
   }
 
-  static func visible(_ value: String) -> String {
-    String(String.UnicodeScalarView(value.unicodeScalars.map { visible($0) }))
-  }
-
   /// A fragment identifier made from outside text: letters, digits, `-` and `_` kept,
   /// anything else as its code point, so it can neither break an attribute nor collide.
   public static func identifier(_ value: String) -> String {
