@@ -110,12 +110,18 @@ public struct RunSource: Sendable, Equatable {
 public enum ReportSelectionError: Error, Sendable, Equatable, CustomStringConvertible {
   case noRuns(String)
   case unknownRun(String, String)
+  /// A prefix that more than one run id starts with.
+  case ambiguousRun(String, [String], String)
+  case noPreviousRun(String)
   case store(String)
 
   public var description: String {
     switch self {
     case .noRuns(let path): "\(path) holds no runs yet; run `strata run` first"
     case .unknownRun(let id, let path): "no run \(id) in \(path); `strata report --list` shows the runs"
+    case .ambiguousRun(let prefix, let ids, let path):
+      "\(prefix) starts \(ids.count) run ids in \(path) (\(ids.prefix(4).joined(separator: ", "))); give more of the id"
+    case .noPreviousRun(let path): "\(path) holds one run; `previous` needs two"
     case .store(let text): text
     }
   }

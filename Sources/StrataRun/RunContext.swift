@@ -68,6 +68,8 @@ public enum ProgressEvent: Sendable {
   case perfRepetition(scenario: String, repetition: Int, of: Int, decodeTPS: Double)
   case taskItem(task: String, index: Int, of: Int, correct: Bool)
   case cellFinished(index: Int, status: CellStatus, detail: String?)
+  /// The run's first measured cell is measured again on a fresh server (``NoiseCheck``).
+  case noiseCheck(label: String, scenario: String)
   /// A sampler failed mid-run: recorded, and the run goes on.
   case telemetryProblem(String)
   /// Something the operator should know that does not stop the run.

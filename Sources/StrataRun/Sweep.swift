@@ -48,6 +48,9 @@ public struct Sweep: Sendable {
   /// Checks each server's predicted memory against free memory before it starts;
   /// nil with `--no-fit-check`.
   public var memoryFit: MemoryFit?
+  /// Measure the first cell again after the last one (``NoiseCheck``); `strata run` does
+  /// unless `--no-noise-check`.
+  public var noiseCheck = false
 
   public init(
     project: Project, plan: MatrixPlan, store: ResultStore, context: RunContext, strataVersion: String,
@@ -92,6 +95,7 @@ public struct Sweep: Sendable {
         try await runGroup(group, index: groupIndex, schedule: schedule, identities: identities, state: &state)
         if state.stopReason != nil { break }
       }
+      if noiseCheck, state.stopReason == nil { try await checkNoise(schedule: schedule, state: &state) }
     } catch {
       let cancelled = error is CancellationError || Task.isCancelled
       try? store.finishRun(id: runId, status: cancelled ? .interrupted : .failed, at: context.wallClock())
@@ -299,7 +303,7 @@ public struct Sweep: Sendable {
       elapsed: context.host.clock.monotonic() - state.startedAt, nextEstimate: next, cellsRun: state.cellsRun)
   }
 
-  private func supervisedHost() -> any ServerHost {
+  func supervisedHost() -> any ServerHost {
     SupervisedServerHost(
       supervisor: Supervisor(
         registry: context.registry, environment: context.environment,
@@ -311,7 +315,7 @@ public struct Sweep: Sendable {
 
   // MARK: helpers
 
-  private func serverLaunch(for group: LoadGroup, index: Int, attempt: Int) throws -> ServerLaunch {
+  func serverLaunch(for group: LoadGroup, index: Int, attempt: Int) throws -> ServerLaunch {
     let (engine, path) = try project.server(for: group.key)
     // Each start gets its own log, so a resumed run or a replaced server never overwrites one.
     let log =
@@ -354,7 +358,7 @@ public struct Sweep: Sendable {
 }
 
 /// What the sweep keeps track of while it works through a schedule.
-private struct SweepState {
+struct SweepState {
   var tally = Tally()
   var total: Int
   /// Cells given a progress index so far.
@@ -375,7 +379,7 @@ private struct SweepState {
 
 }
 
-private struct Tally {
+struct Tally {
   var done = 0
   var failed = 0
   var skipped = 0

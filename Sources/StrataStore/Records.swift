@@ -232,6 +232,41 @@ public struct TaskResultRecord: Codable, Sendable, FetchableRecord, PersistableR
   }
 }
 
+/// One repetition of the run's noise check: the first cell measured, measured again
+/// on a fresh server after the run's last cell. Its distance from the cell's own
+/// repetitions is how far the same configuration moves between runs on this host
+/// (`strata diff` tests changes against it), not just within one.
+public struct NoiseCheckRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
+  public static let databaseTableName = "noise_check"
+  public var runId: String
+  public var cellHash: String
+  public var scenario: String
+  public var repetition: Int
+  public var promptTokens: Int
+  public var generatedTokens: Int
+  public var ttftMs: Double
+  public var serverPromptTPS: Double
+  public var serverDecodeTPS: Double
+  /// Seconds since 1970 when the repetition finished.
+  public var measuredAt: Double
+
+  public init(
+    runId: String, cellHash: String, scenario: String, repetition: Int, promptTokens: Int, generatedTokens: Int,
+    ttftMs: Double, serverPromptTPS: Double, serverDecodeTPS: Double, measuredAt: Double
+  ) {
+    self.runId = runId
+    self.cellHash = cellHash
+    self.scenario = scenario
+    self.repetition = repetition
+    self.promptTokens = promptTokens
+    self.generatedTokens = generatedTokens
+    self.ttftMs = ttftMs
+    self.serverPromptTPS = serverPromptTPS
+    self.serverDecodeTPS = serverDecodeTPS
+    self.measuredAt = measuredAt
+  }
+}
+
 /// How long a cell took to answer one task one way (wall clock), and with how many items in flight.
 public struct TaskRunRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
   public static let databaseTableName = "task_run"

@@ -235,6 +235,17 @@ public final class ResultStore: Sendable {
     try write("insert perf repetition") { try repetition.insert($0) }
   }
 
+  public func insert(_ check: NoiseCheckRecord) throws(StoreError) {
+    try write("insert noise check") { try check.insert($0, onConflict: .replace) }
+  }
+
+  /// The run's noise-check repetitions, in the order they were measured.
+  public func noiseChecks(runId: String) throws(StoreError) -> [NoiseCheckRecord] {
+    try read("read noise checks") {
+      try NoiseCheckRecord.filter(Column("runId") == runId).order(Column("rowid")).fetchAll($0)
+    }
+  }
+
   public func insert(_ timing: TaskRunRecord) throws(StoreError) {
     try write("insert task timing") { try timing.insert($0, onConflict: .replace) }
   }

@@ -205,6 +205,21 @@ enum Schema {
         t.primaryKey(["runId", "hash"])
       }
     }
+    migrator.registerMigration("v9: the noise check that ends a run") { db in
+      try db.create(table: "noise_check") { t in
+        t.column("runId", .text).notNull()
+        t.column("cellHash", .text).notNull()
+        t.column("scenario", .text).notNull()
+        t.column("repetition", .integer).notNull()
+        t.column("promptTokens", .integer).notNull()
+        t.column("generatedTokens", .integer).notNull()
+        for column in ["ttftMs", "serverPromptTPS", "serverDecodeTPS", "measuredAt"] {
+          t.column(column, .double).notNull()
+        }
+        t.primaryKey(["runId", "cellHash", "scenario", "repetition"])
+        t.foreignKey(["runId", "cellHash"], references: "cell", onDelete: .cascade)
+      }
+    }
     return migrator
   }
 }

@@ -19,7 +19,7 @@ extension ResultStore {
   /// here (a test checks it), so a table added later cannot be left behind by `merge`.
   public static let runTables = [
     "run", "run_sampler", "server", "cell", "perf_repetition", "task_result", "task_run", "telemetry_sample",
-    "task_prompt",
+    "task_prompt", "noise_check",
   ]
 
   /// The schema's own tables (GRDB's and SQLite's bookkeeping left out).

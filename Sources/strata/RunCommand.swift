@@ -67,6 +67,12 @@ struct RunCommand: AsyncParsableCommand {
   )
   var noFitCheck = false
 
+  @Flag(
+    help:
+      "Skip the noise check: measuring the first cell again on a fresh server after the last, which `strata diff` uses to tell a change from the host's drift."
+  )
+  var noNoiseCheck = false
+
   @Option(help: "Directory for server logs (default: strata-logs beside the database).")
   var logs: String?
 
@@ -201,6 +207,7 @@ struct RunCommand: AsyncParsableCommand {
       engineReports: reports, resume: resumeState)
     sweep.retryFailed = retryFailed
     sweep.commandLine = commandLine
+    sweep.noiseCheck = !noNoiseCheck
     if !noFitCheck {
       let procRoot = host.roots.proc
       let samplers = context.deviceSamplers

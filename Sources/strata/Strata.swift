@@ -23,7 +23,7 @@ struct Strata: AsyncParsableCommand {
     version: version,
     subcommands: [
       RunCommand.self, PlanCommand.self, ReportCommand.self, ValidateCommand.self, EnginesCommand.self, GCCommand.self,
-      ProbeCommand.self, ModelsGroupCommand.self, MergeCommand.self,
+      ProbeCommand.self, ModelsGroupCommand.self, MergeCommand.self, DiffCommand.self,
       SandboxGroupCommand.self, ScheduleGroupCommand.self, ImportGroupCommand.self, ExportGroupCommand.self,
     ])
 }

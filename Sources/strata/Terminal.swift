@@ -79,6 +79,9 @@ final class ProgressLine: Sendable {
       note("\(state.prefix): \(status.rawValue)\(detail.map { " — \($0)" } ?? "")")
     case .telemetryProblem(let message):
       note("telemetry: \(message) (recorded; the run goes on)")
+    case .noiseCheck(let label, let scenario):
+      state.set(prefix: "[noise check] \(label)")
+      note("[noise check] measuring \(label) \(scenario) again on a fresh server, for `strata diff`")
     case .warning(let message):
       note("warning: \(message)")
     case .runResumed(let runId, let kept, let left):

@@ -47,7 +47,8 @@ struct HTMLReportBrowserTests {
       for kind in ["pareto", "heatmap", "reliability", "ttft", "itl", "timeseries"] {
         #expect(kinds.contains(kind), "no \(kind) chart: \(kinds.sorted())")
       }
-      #expect(page.charts.filter { $0.kind == "timeseries" }.count == 2, "one per server")
+      #expect(page.charts.filter { $0.kind == "timeseries" }.count == 3, "one per server, the noise check's too")
+      #expect(html.contains(": noise check, cpu smollm2-135m Q4_1"), "the noise check's server is named")
       for chart in page.charts {
         // Axes and a title alone ink about 1 %; data adds points, squares and lines in colour.
         #expect(chart.width > 100 && chart.height > 100, "\(chart)")

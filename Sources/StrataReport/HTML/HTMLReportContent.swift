@@ -99,12 +99,20 @@ public struct HTMLReportContent: Sendable {
         latencies.append((labels[cell.hash] ?? cell.hash, repetitions.filter { $0.scenario == first }))
       }
       let servers = try store.servers(runId: id)
+      // The noise check's server serves no cell: the run's last server that none points at.
+      let checked = try store.noiseChecks(runId: id).first?.cellHash
+      let served = Set(cells.compactMap(\.serverId))
+      let checkServer = checked == nil ? nil : servers.compactMap(\.id).filter { !served.contains($0) }.max()
       for server in servers {
         serverCount += 1
         guard series.count < limits.chartedServers, let serverId = server.id else { continue }
         let members = cells.filter { $0.serverId == serverId }.compactMap { labels[$0.hash] }
+        let fallback =
+          serverId == checkServer
+          ? "noise check, " + (checked.flatMap { labels[$0] } ?? server.loadGroup)
+          : server.engine + " " + server.loadGroup
         let title =
-          "Server \(serverId): " + (members.first ?? server.engine + " " + server.loadGroup)
+          "Server \(serverId): " + (members.first ?? fallback)
           + (members.count > 1 ? " and \(members.count - 1) more cells" : "")
         series.append(
           ServerSeries(
