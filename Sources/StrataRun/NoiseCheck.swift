@@ -28,11 +28,14 @@ extension Sweep {
   /// Runs the noise check unless the run has one, measured nothing, or the time budget
   /// has no room for it. Its failure is a warning: the run's own figures stand.
   func checkNoise(schedule: RunSchedule, state: inout SweepState) async throws {
-    guard try store.noiseChecks(runId: runId).isEmpty else { return }
     let measured = Set(try store.perfRepetitions(runId: runId).map(\.cellHash))
     guard
       let (cellPlan, group) = NoiseCheck.anchor(plan: plan, cells: try store.cells(runId: runId), measured: measured)
     else { return }
+    // A whole check is kept; one cut short (Ctrl-C, a hung server) is measured again from the start.
+    let stored = try store.noiseChecks(runId: runId)
+    if stored.count >= cellPlan.repeats { return }
+    if !stored.isEmpty { try store.deleteNoiseChecks(runId: runId) }
     let scenario = cellPlan.scenarios[0]
     let estimate =
       (schedule.groups.first { $0.group.key == group.key }?.loadEstimateSeconds ?? 0)
@@ -44,7 +47,13 @@ extension Sweep {
       context.progress(.warning("noise check skipped: \(refusal); `strata diff` assumes the noise instead"))
       return
     }
-    let launch = try serverLaunch(for: group, index: schedule.groups.count, attempt: state.serverStarts)
+    let launch: ServerLaunch
+    do {
+      launch = try serverLaunch(for: group, index: schedule.groups.count, attempt: state.serverStarts)
+    } catch {
+      context.progress(.warning("noise check skipped: \(error)"))
+      return
+    }
     if let fit = memoryFit?.verdict(launch), fit.outcome == .doesNotFit {
       context.progress(.warning("noise check skipped: \(cellPlan.cell.label) does not fit now: \(fit.detail)"))
       return

@@ -239,6 +239,11 @@ public final class ResultStore: Sendable {
     try write("insert noise check") { try check.insert($0, onConflict: .replace) }
   }
 
+  /// Removes a run's noise check (one cut short, before it is measured again).
+  public func deleteNoiseChecks(runId: String) throws(StoreError) {
+    try write("delete noise checks") { try NoiseCheckRecord.filter(Column("runId") == runId).deleteAll($0) }
+  }
+
   /// The run's noise-check repetitions, in the order they were measured.
   public func noiseChecks(runId: String) throws(StoreError) -> [NoiseCheckRecord] {
     try read("read noise checks") {

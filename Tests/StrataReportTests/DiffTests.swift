@@ -134,6 +134,22 @@ struct DiffTests {
     #expect(diff.regressions(beyond: 1).map(\.what) == ["was done, now failed: server died"])
   }
 
+  @Test("a cell B has not reached (a budget stopped it) is no regression; one whose engine is now unavailable is")
+  func notReachedAndUnavailable() throws {
+    let (store, dir) = try Self.store()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var later = DiffFixture.cells()
+    later[0].status = .planned
+    later[1].status = .skipped
+    try DiffFixture.run(store, id: "a", startedAt: 1_764_000_000, cells: DiffFixture.cells())
+    try DiffFixture.run(store, id: "b", startedAt: 1_764_086_400, cells: later)
+    try store.updateCell(
+      runId: "b", hash: "c2", status: .skipped, failure: "engine cpu unavailable: binary missing", kind: .excluded)
+    let diff = try RunDiff.build(before: try Self.side(store, "a"), after: try Self.side(store, "b"))
+    #expect(diff.cells.count == 4 && diff.onlyBefore.isEmpty)
+    #expect(diff.regressions(beyond: 1).map(\.cell) == ["cpu smollm2-135m Q4_1 flash_attn=off threads=8"])
+  }
+
   @Test("between-run noise: σ² = mean(d² − w)/2 over the checks, never below the floor; assumed without checks")
   func noiseEstimate() {
     let sample = { (d: Double, w: Double) in

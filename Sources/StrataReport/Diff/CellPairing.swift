@@ -28,7 +28,11 @@ struct CellPairing {
   var onlyAfter: [CellRecord] = []
 
   init(before: [CellRecord], after: [CellRecord]) {
-    let planned = { (cell: CellRecord) in cell.status != .skipped || cell.failureKind == .doesNotFit }
+    // A cell the matrix excludes is no cell of the run; one whose engine was unavailable is (its engine broke).
+    let planned = { (cell: CellRecord) in
+      cell.status != .skipped || cell.failureKind == .doesNotFit
+        || (cell.failure?.hasPrefix("engine ") == true && cell.failure?.contains(" unavailable") == true)
+    }
     let before = before.filter(planned)
     let after = after.filter(planned)
     let assignmentsBefore = before.map { Self.assignment($0.assignmentJSON) }

@@ -104,7 +104,7 @@ public enum DiffRenderer {
   static func text(_ diff: RunDiff, markdown: Bool) -> String {
     func safe(_ text: String) -> String { markdown ? TextSafety.markdownCell(text) : TextSafety.terminal(text) }
     let axes = Self.axes(diff)
-    let header = columns(diff)
+    let header = columns(diff).map(safe)
     let rows = diff.cells.map { cells($0, axes: axes).map(safe) }
     var lines = Self.header(diff).map(safe)
     lines.append("")

@@ -73,7 +73,10 @@ public struct CellDiff: Sendable, Codable {
   }
 
   /// Ran before and does not now: a regression whatever the figures say.
-  public var stoppedWorking: Bool { beforeStatus == "done" && afterStatus != "done" }
+  /// A cell B has not reached yet (planned, running: a budget stopped it) is not one.
+  public var stoppedWorking: Bool {
+    beforeStatus == "done" && (afterStatus.hasPrefix("failed") || afterStatus.hasPrefix("skipped"))
+  }
 }
 
 public struct SpeedChange: Sendable, Codable {
