@@ -123,18 +123,12 @@ public enum HardwareRenderer {
     let rows = sections.flatMap(\.rows)
     let columns = columns(rows, forum: false)
     let bodies = sections.map { $0.rows.map { row in columns.map { TextSafety.terminal($0.value(row)) } } }
-    let widths = columns.indices.map { index in
-      ([columns[index].header] + bodies.joined().map { $0[index] }).map(\.count).max() ?? 0
-    }
-    func line(_ fields: [String]) -> String {
-      zip(fields, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-        .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-    }
+    let layout = TextTable(header: columns.map(\.header), rows: Array(bodies.joined()))
     var lines = [TextSafety.terminal(title(table, rows: rows)), ""]
     for (section, body) in zip(sections, bodies) {
       if let title = section.title { lines += [TextSafety.terminal(title) + ":"] }
-      lines += [line(columns.map(\.header)), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-      lines += body.map(line) + [""]
+      lines += layout.heading(columns.map(\.header))
+      lines += body.map(layout.line) + [""]
     }
     return (lines + legend(table, rows: rows)).joined(separator: "\n") + "\n"
   }

@@ -130,18 +130,11 @@ public enum ReportRenderer {
     let bodies = sections.map { section in
       section.rows.map { cells($0, sources: sources, axes: axes, hardware: hardware).map(TextSafety.terminal) }
     }
-    let widths = header.indices.map { column in
-      ([header[column]] + bodies.joined().map { $0[column] }).map(\.count).max() ?? 0
-    }
-    func line(_ fields: [String]) -> String {
-      zip(fields, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-        .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-    }
+    let table = TextTable(header: header, rows: Array(bodies.joined()))
     var lines: [String] = []
     for (section, body) in zip(sections, bodies) {
       if let title = section.title { lines += (lines.isEmpty ? [] : [""]) + [TextSafety.terminal(title) + ":"] }
-      lines += [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-      lines += body.map(line)
+      lines += table.heading(header) + body.map(table.line)
     }
     func reasons(_ prefix: String) -> [String] {
       rows.filter { $0.status.hasPrefix(prefix) }.map { row in

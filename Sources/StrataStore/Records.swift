@@ -128,55 +128,6 @@ public struct ServerRecord: Codable, Sendable, FetchableRecord, MutablePersistab
   public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-/// One measured repetition of a performance scenario against a cell.
-public struct PerfRepetitionRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
-  public static let databaseTableName = "perf_repetition"
-  public var runId: String
-  public var cellHash: String
-  public var scenario: String
-  public var repetition: Int
-  public var promptTokens: Int
-  public var generatedTokens: Int
-  /// Context depth at which decoding happened (= prompt tokens for these probes).
-  public var decodeDepth: Int
-  public var ttftMs: Double
-  public var serverPromptMs: Double
-  public var serverPromptTPS: Double
-  /// Prompt tokens ÷ client TTFT: includes HTTP and first-token sampling time.
-  public var clientPromptTPS: Double
-  public var serverDecodeTPS: Double
-  public var clientDecodeTPS: Double?
-  public var itlP50Ms: Double?
-  public var itlP90Ms: Double?
-  public var itlP99Ms: Double?
-  public var cacheTokens: Int
-
-  public init(
-    runId: String, cellHash: String, scenario: String, repetition: Int, promptTokens: Int,
-    generatedTokens: Int, decodeDepth: Int, ttftMs: Double, serverPromptMs: Double, serverPromptTPS: Double,
-    clientPromptTPS: Double, serverDecodeTPS: Double, clientDecodeTPS: Double?, itlP50Ms: Double?,
-    itlP90Ms: Double?, itlP99Ms: Double?, cacheTokens: Int
-  ) {
-    self.runId = runId
-    self.cellHash = cellHash
-    self.scenario = scenario
-    self.repetition = repetition
-    self.promptTokens = promptTokens
-    self.generatedTokens = generatedTokens
-    self.decodeDepth = decodeDepth
-    self.ttftMs = ttftMs
-    self.serverPromptMs = serverPromptMs
-    self.serverPromptTPS = serverPromptTPS
-    self.clientPromptTPS = clientPromptTPS
-    self.serverDecodeTPS = serverDecodeTPS
-    self.clientDecodeTPS = clientDecodeTPS
-    self.itlP50Ms = itlP50Ms
-    self.itlP90Ms = itlP90Ms
-    self.itlP99Ms = itlP99Ms
-    self.cacheTokens = cacheTokens
-  }
-}
-
 /// One task item answered by a cell one way (a scoring method), and how it scored.
 public struct TaskResultRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
   public static let databaseTableName = "task_result"
@@ -232,41 +183,6 @@ public struct TaskResultRecord: Codable, Sendable, FetchableRecord, PersistableR
   }
 }
 
-/// One repetition of the run's noise check: the first cell measured, measured again
-/// on a fresh server after the run's last cell. Its distance from the cell's own
-/// repetitions is how far the same configuration moves between runs on this host
-/// (`strata diff` tests changes against it), not just within one.
-public struct NoiseCheckRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
-  public static let databaseTableName = "noise_check"
-  public var runId: String
-  public var cellHash: String
-  public var scenario: String
-  public var repetition: Int
-  public var promptTokens: Int
-  public var generatedTokens: Int
-  public var ttftMs: Double
-  public var serverPromptTPS: Double
-  public var serverDecodeTPS: Double
-  /// Seconds since 1970 when the repetition finished.
-  public var measuredAt: Double
-
-  public init(
-    runId: String, cellHash: String, scenario: String, repetition: Int, promptTokens: Int, generatedTokens: Int,
-    ttftMs: Double, serverPromptTPS: Double, serverDecodeTPS: Double, measuredAt: Double
-  ) {
-    self.runId = runId
-    self.cellHash = cellHash
-    self.scenario = scenario
-    self.repetition = repetition
-    self.promptTokens = promptTokens
-    self.generatedTokens = generatedTokens
-    self.ttftMs = ttftMs
-    self.serverPromptTPS = serverPromptTPS
-    self.serverDecodeTPS = serverDecodeTPS
-    self.measuredAt = measuredAt
-  }
-}
-
 /// How long a cell took to answer one task one way (wall clock), and with how many items in flight.
 public struct TaskRunRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
   public static let databaseTableName = "task_run"
@@ -288,79 +204,6 @@ public struct TaskRunRecord: Codable, Sendable, FetchableRecord, PersistableReco
     self.items = items
     self.concurrency = concurrency
     self.wallSeconds = wallSeconds
-  }
-}
-
-/// One tick of the sampling loop for one server: the process and every device, as read.
-public struct TelemetrySampleRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
-  public static let databaseTableName = "telemetry_sample"
-  public var serverId: Int64
-  /// CLOCK_MONOTONIC nanoseconds.
-  public var monoNanos: Int64
-  public var rssBytes: Int64?
-  public var cpuSeconds: Double?
-  public var threads: Int?
-  /// The device readings of the tick, as JSON (an array of device samples).
-  public var devicesJSON: String
-
-  public init(
-    serverId: Int64, monoNanos: Int64, rssBytes: Int64?, cpuSeconds: Double?, threads: Int?, devicesJSON: String
-  ) {
-    self.serverId = serverId
-    self.monoNanos = monoNanos
-    self.rssBytes = rssBytes
-    self.cpuSeconds = cpuSeconds
-    self.threads = threads
-    self.devicesJSON = devicesJSON
-  }
-}
-
-/// The hardware figures of a cell or a server, from its telemetry.
-public struct TelemetryFigures: Codable, Sendable, Equatable {
-  public var peakRSSBytes: Int64?
-  /// Peak device VRAM used above the baseline taken before the server started.
-  public var peakVRAMBytes: Int64?
-  /// Mean over the ticks of device VRAM used above that baseline.
-  public var meanVRAMBytes: Int64?
-  public var meanPowerWatts: Double?
-  public var energyJoules: Double?
-  /// Device energy during the measured performance repetitions ÷ the tokens they
-  /// generated (prompt processing included); see `TelemetrySummary`.
-  public var joulesPerGeneratedToken: Double?
-  /// The whole summary as JSON, for figures without a column of their own.
-  public var telemetryJSON: String?
-
-  public init(
-    peakRSSBytes: Int64?, peakVRAMBytes: Int64?, meanPowerWatts: Double?, energyJoules: Double?,
-    telemetryJSON: String?, meanVRAMBytes: Int64? = nil, joulesPerGeneratedToken: Double? = nil
-  ) {
-    self.peakRSSBytes = peakRSSBytes
-    self.peakVRAMBytes = peakVRAMBytes
-    self.meanVRAMBytes = meanVRAMBytes
-    self.meanPowerWatts = meanPowerWatts
-    self.energyJoules = energyJoules
-    self.joulesPerGeneratedToken = joulesPerGeneratedToken
-    self.telemetryJSON = telemetryJSON
-  }
-}
-
-/// Whether one telemetry sampler worked on the host of a run, and if not, why.
-public struct SamplerStatusRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
-  public static let databaseTableName = "run_sampler"
-  public var runId: String
-  /// Order in which strata considered the samplers (the order `strata probe` lists them).
-  public var position: Int
-  public var sampler: String
-  public var available: Bool
-  /// What is missing and what to do, when unavailable.
-  public var reason: String?
-
-  public init(runId: String, position: Int, sampler: String, available: Bool, reason: String?) {
-    self.runId = runId
-    self.position = position
-    self.sampler = sampler
-    self.available = available
-    self.reason = reason
   }
 }
 

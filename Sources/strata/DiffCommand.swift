@@ -69,8 +69,7 @@ struct DiffCommand: AsyncParsableCommand {
     }
     let references = [before, after].map { DiffReference.parse($0, defaultDatabase: db, fileExists: exists) }
     var stores: [String: ResultStore] = [:]
-    let diff: RunDiff
-    do {
+    let diff = try exitingOnInputErrors { () throws -> RunDiff in
       var sides: [DiffSide] = []
       for reference in references {
         guard exists(reference.database) else {
@@ -89,15 +88,9 @@ struct DiffCommand: AsyncParsableCommand {
       }
       let noiseRuns = try RunDiff.noiseRuns(
         stores: sides.map(\.store), hosts: Set(sides.map(\.run.host.hostname)))
-      diff = try RunDiff.build(
+      return try RunDiff.build(
         before: sides[0], after: sides[1], noiseRuns: noiseRuns, noise: noise.flatMap(Self.percent),
         falseDiscoveryRate: fdr)
-    } catch let error as StoreError {
-      printError(error.description)
-      throw ExitCode(2)
-    } catch let error as ReportSelectionError {
-      printError(error.description)
-      throw ExitCode(2)
     }
     emit(DiffRenderer.render(diff, format: format), terminator: "")
     guard let threshold = failOnRegression.flatMap(Self.percent) else { return }

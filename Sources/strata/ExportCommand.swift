@@ -37,16 +37,9 @@ struct ExportPrometheusCommand: AsyncParsableCommand {
       printError("\(db) does not exist; run `strata run` first, or pass the database with --db")
       throw ExitCode(2)
     }
-    let text: String
-    do {
+    let text = try exitingOnInputErrors {
       let store = try ResultStore(path: db)
-      text = try PrometheusExport.text(store: store, runs: RunSource.select(from: store, ids: run))
-    } catch let error as ReportSelectionError {
-      printError(error.description)
-      throw ExitCode(2)
-    } catch let error as StoreError {
-      printError(error.description)
-      throw ExitCode(2)
+      return try PrometheusExport.text(store: store, runs: RunSource.select(from: store, ids: run))
     }
     guard let output else {
       emit(text, terminator: "")

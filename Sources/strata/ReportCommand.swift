@@ -92,7 +92,7 @@ struct ReportCommand: AsyncParsableCommand {
       printError("\(db) does not exist; run `strata run` first, or pass the database with --db")
       throw ExitCode(2)
     }
-    do {
+    try exitingOnInputErrors {
       let store = try ResultStore(path: db)
       if list {
         for record in try store.runs() {
@@ -137,18 +137,6 @@ struct ReportCommand: AsyncParsableCommand {
       } else {
         try comparison(store: store, runs: runs, query: query)
       }
-    } catch let error as StoreError {
-      printError(error.description)
-      throw ExitCode(2)
-    } catch let error as ReportSelectionError {
-      printError(error.description)
-      throw ExitCode(2)
-    } catch let error as RowQueryError {
-      printError(error.description)
-      throw ExitCode(2)
-    } catch let error as HardwareSelectionError {
-      printError(error.description)
-      throw ExitCode(2)
     }
   }
 

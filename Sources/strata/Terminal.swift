@@ -4,7 +4,9 @@ import Foundation
 import StrataConfig
 import StrataEngine
 import StrataMatrix
+import StrataReport
 import StrataRun
+import StrataStore
 import Synchronization
 
 #if canImport(Glibc)
@@ -208,4 +210,22 @@ func writeAtomically(_ text: String, to output: String) throws {
     printError("cannot write \(output): \(error.localizedDescription); check the directory exists and is writable")
     throw ExitCode(1)
   }
+}
+
+/// Runs the reading part of a report command. An error its input caused (a file that
+/// is no strata database, a run it does not hold, a field a table lacks, a model no
+/// cell measured) is printed with its hint and exits 2; anything else goes on up.
+func exitingOnInputErrors<T>(_ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let error as StoreError {
+    printError(error.description)
+  } catch let error as ReportSelectionError {
+    printError(error.description)
+  } catch let error as RowQueryError {
+    printError(error.description)
+  } catch let error as HardwareSelectionError {
+    printError(error.description)
+  }
+  throw ExitCode(2)
 }

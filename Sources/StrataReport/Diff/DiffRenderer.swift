@@ -114,13 +114,8 @@ public enum DiffRenderer {
       lines += ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
       lines += rows.map { "| " + $0.joined(separator: " | ") + " |" }
     } else {
-      let widths = header.indices.map { column in ([header[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0 }
-      func line(_ fields: [String]) -> String {
-        zip(fields, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-          .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-      }
-      lines += [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-      lines += rows.map(line)
+      let table = TextTable(header: header, rows: rows)
+      lines += table.heading(header) + rows.map(table.line)
     }
     let changed = diff.changedCells
     lines.append("")
