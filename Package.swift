@@ -61,7 +61,8 @@ let package = Package(
     .target(name: "StrataStore", dependencies: [grdb]),
     .target(name: "StrataHub", dependencies: ["CCrypto", "StrataClient", "StrataConfig", "StrataGGUF"]),
     .target(name: "StrataGGUF"),
-    .target(name: "StrataReport", dependencies: ["StrataStore", "StrataEval", "StrataConfig", prometheus, plot]),
+    .target(
+      name: "StrataReport", dependencies: ["StrataStore", "StrataEval", "StrataConfig", "StrataGGUF", prometheus, plot]),
     .target(
       name: "StrataRun",
       dependencies: [

@@ -23,6 +23,8 @@ public struct ModelShape: Sendable, Equatable {
   public var weightBytes: Int
   /// The files read: the first part, then the others of a split file.
   public var paths: [String]
+  /// What one generated token reads of the weights, by layer (the roofline's numerator).
+  public var decodeReads: DecodeReads
 
   /// Bytes of one KV cell of `layer`: its K and V rows at the cache types given.
   public func kvCellBytes(layer: Int, keyType: GGMLType, valueType: GGMLType) -> Int {
@@ -98,12 +100,16 @@ public struct ModelShape: Sendable, Equatable {
     let trained = try within(
       "\(arch).context_length", first["\(arch).context_length"]?.integer ?? 2048, 1...Self.maxContext)
     let (window, sliding) = Self.slidingWindow(first, arch: arch, layers: layers)
+    let expertCount = first["\(arch).expert_count"]?.integer ?? 0
+    let experts =
+      expertCount > 0 ? (used: first["\(arch).expert_used_count"]?.integer ?? expertCount, count: expertCount) : nil
     if let window { _ = try within("\(arch).attention.sliding_window", window, 1...Self.maxContext) }
     return ModelShape(
       architecture: arch, layers: layers, trainedContext: trained,
       embedding: embedding, heads: heads, kvHeads: kvHeads, keyLength: keyLength, valueLength: valueLength,
       vocabulary: vocabulary, feedForward: feedForward, slidingWindow: window, slidingLayers: sliding,
-      weightBytes: files.reduce(0) { $0 + $1.tensorBytes }, paths: files.map(\.path))
+      weightBytes: files.reduce(0) { $0 + $1.tensorBytes }, paths: files.map(\.path),
+      decodeReads: DecodeReads.from(files, layers: layers, experts: experts))
   }
 
   static let maxLayers = 4096

@@ -1,5 +1,6 @@
 import Foundation
 import StrataEval
+import StrataGGUF
 import StrataStore
 
 /// One row of the hardware comparison: a cell with its figures aggregated over repetitions.
@@ -45,16 +46,26 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   public var predictedBytes: Int64? = nil
   /// Which measured peak the prediction compares with.
   public var predictedAgainst: MemoryPeak? = nil
+  /// The roofline: the fastest decode the memory allows this cell at its scenario's
+  /// depth, tokens per second (``TokenTraffic``); nil where the host's bandwidth or
+  /// the server's traffic was not measured, or part of it sits in unmeasured device memory.
+  public var decodeBoundTPS: Double? = nil
   /// The run the cell belongs to and the host that ran it (a merged database holds several).
   public var run: String = ""
   public var host: String = ""
+
+  /// Mean decode t/s as a share of the roofline bound.
+  public var fractionOfBound: Double? {
+    guard let bound = decodeBoundTPS, bound > 0, let decode = decodeTPS?.mean else { return nil }
+    return decode / bound
+  }
 }
 
 extension ComparisonRow: ReportRow {
   public static let fieldNames = [
     "run", "host", "cell", "engine", "model", "quant", "scenario", "status", "load_s", "ttft_ms", "prompt_tps",
     "decode_tps", "client_decode_tps", "peak_rss_mib", "peak_vram_mib", "predicted_mib", "power_w", "j_per_token",
-    "energy_j", "accuracy", "items",
+    "energy_j", "accuracy", "items", "bound_tps", "of_bound",
   ]
 
   /// The named fields, plus every other axis of the cell under its own name (`flash_attn`, `threads`).
@@ -69,7 +80,8 @@ extension ComparisonRow: ReportRow {
       "peak_vram_mib": .mebibytes(peakVRAMBytes), "predicted_mib": .mebibytes(predictedBytes),
       "power_w": .number(meanPowerWatts), "j_per_token": .number(joulesPerGeneratedToken),
       "energy_j": .number(energyJoules), "accuracy": .number(accuracy?.value),
-      "items": accuracy.map { .number(Double($0.trials)) } ?? .missing,
+      "items": accuracy.map { .number(Double($0.trials)) } ?? .missing, "bound_tps": .number(decodeBoundTPS),
+      "of_bound": .number(fractionOfBound),
     ]
     fields.merge(named) { _, named in named }
     return fields
@@ -117,7 +129,8 @@ public enum ComparisonBuilder {
     let perf = Dictionary(grouping: try store.perfRepetitions(runId: runId), by: \.cellHash)
     let results = Dictionary(grouping: try store.taskResults(runId: runId), by: \.cellHash)
     let telemetry = try store.cellTelemetry(runId: runId)
-    let host = try store.run(id: runId).map { ReportHost.decode($0.hostJSON).hostname } ?? "unknown"
+    let machine = try store.run(id: runId).map { ReportHost.decode($0.hostJSON) } ?? ReportHost(hostname: "unknown")
+    let host = machine.hostname
     return cells.map { cell in
       let repetitions = perf[cell.hash] ?? []
       let scenario = repetitions.first?.scenario
@@ -147,8 +160,25 @@ public enum ComparisonBuilder {
         energyJoules: telemetry[cell.hash]?.energyJoules,
         joulesPerGeneratedToken: telemetry[cell.hash]?.joulesPerGeneratedToken,
         powerIncludesCPU: telemetry[cell.hash]?.telemetryJSON.flatMap(Self.powerIncludesCPU),
-        predictedBytes: prediction?.bytes, predictedAgainst: prediction?.against, run: runId, host: host)
+        predictedBytes: prediction?.bytes, predictedAgainst: prediction?.against,
+        decodeBoundTPS: cell.serverId.flatMap { servers[$0] }.flatMap {
+          Self.bound($0, repetitions: primary, host: machine)
+        }, run: runId, host: host)
     }
+  }
+
+  /// The roofline bound of a cell's decode on `server`, at the mean depth its measured
+  /// tokens were generated at (the prompt, then half the generated tokens on top).
+  static func bound(_ server: ServerRecord, repetitions: [PerfRepetitionRecord], host: ReportHost) -> Double? {
+    guard !repetitions.isEmpty, let json = server.tokenTrafficJSON,
+      let traffic = try? JSONDecoder().decode(TokenTraffic.self, from: Data(json.utf8))
+    else { return nil }
+    let depth =
+      repetitions.reduce(0.0) { $0 + Double($1.decodeDepth) + Double($1.generatedTokens) / 2 }
+      / Double(repetitions.count)
+    // A device's own bandwidth is not probed yet: only host-memory traffic gets a bound.
+    return traffic.boundTokensPerSecond(
+      depth: Int(depth.rounded()), hostBandwidth: host.memoryBandwidth?.bytesPerSecond, deviceBandwidth: nil)
   }
 
   /// Like against like: a load predicted to sit in device memory against the peak VRAM,

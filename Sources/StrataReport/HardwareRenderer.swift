@@ -47,6 +47,14 @@ public enum HardwareRenderer {
     columns += [
       Column(header: prompt) { $0.promptTPS.map { ReportRenderer.meanSD($0, digits: 2) } ?? "-" },
       Column(header: decode) { $0.decodeTPS.map { ReportRenderer.meanSD($0, digits: 2) } ?? "-" },
+    ]
+    if rows.contains(where: { $0.fractionOfBound != nil }) {
+      columns.append(
+        Column(header: ReportRenderer.rooflineHeader) { row in
+          row.fractionOfBound.map { ReportRenderer.ofBound($0, bound: row.decodeBoundTPS) } ?? "-"
+        })
+    }
+    columns += [
       Column(header: "TTFT ms") { $0.ttftMs.map { format($0.mean, 1) } ?? "-" },
       Column(header: "load s") { $0.loadSeconds.map { format($0, 2) } ?? "-" },
       Column(header: "peak MiB") { row in
@@ -113,6 +121,7 @@ public enum HardwareRenderer {
         "llama-bench rows (strata import llama-bench): the engine's own kernel timings without a server; TTFT there is the prompt's processing time, and decode runs at depth 0 rather than after the prompt."
       )
     }
+    if rows.contains(where: { $0.fractionOfBound != nil }) { lines.append(ReportRenderer.rooflineLegend) }
     if rows.contains(where: { $0.powerIncludesCPU == true }) {
       lines.append("SoC: an APU's power (amdgpu power1_* covers the whole chip, CPU cores included).")
     }
@@ -159,7 +168,7 @@ public enum HardwareRenderer {
       ["host", "device", "engine", "backend", "build", "model", "quant", "run", "cell", "cells"] + settings + [
         "scenario", "prompt_tps_mean", "prompt_tps_sd", "decode_tps_mean", "decode_tps_sd", "ttft_ms_mean", "load_s",
         "peak_bytes", "peak_kind", "power_w", "joules_per_token", "power_includes_cpu", "accuracy", "accuracy_low",
-        "accuracy_high", "items", "status", "measured_by",
+        "accuracy_high", "items", "status", "measured_by", "bound_tps", "of_bound",
       ]
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
     var lines = [header.joined(separator: ",")]
@@ -174,7 +183,8 @@ public enum HardwareRenderer {
           number(row.loadSeconds), row.peakMemoryBytes.map(String.init) ?? "", row.peakMemory?.rawValue ?? "",
           number(row.meanPowerWatts), number(row.joulesPerGeneratedToken), row.powerIncludesCPU == true ? "1" : "",
           number(row.accuracy?.value), number(row.accuracy?.lower), number(row.accuracy?.upper),
-          row.accuracy.map { String($0.trials) } ?? "", row.status, row.measuredBy,
+          row.accuracy.map { String($0.trials) } ?? "", row.status, row.measuredBy, number(row.decodeBoundTPS),
+          number(row.fractionOfBound),
         ]
       lines.append(fields.map(ReportEncoding.csvField).joined(separator: ","))
     }

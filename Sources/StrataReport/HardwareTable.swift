@@ -38,13 +38,20 @@ public struct HardwareRow: Sendable, Hashable, Codable {
   /// "llama-bench" for a run `strata import llama-bench` loaded (the kernel's speed,
   /// no server), else "strata".
   public var measuredBy: String = "strata"
+  /// The winning cell's roofline bound (``ComparisonRow/decodeBoundTPS``).
+  public var decodeBoundTPS: Double? = nil
+
+  public var fractionOfBound: Double? {
+    guard let bound = decodeBoundTPS, bound > 0, let decode = decodeTPS?.mean else { return nil }
+    return decode / bound
+  }
 }
 
 extension HardwareRow: ReportRow {
   public static let fieldNames = [
     "host", "device", "engine", "backend", "build", "model", "quant", "run", "cell", "cells", "scenario",
     "prompt_tps", "decode_tps", "ttft_ms", "load_s", "peak_mib", "power_w", "j_per_token", "accuracy", "status",
-    "measured_by",
+    "measured_by", "bound_tps", "of_bound",
   ]
 
   public var fields: [String: FieldValue] {
@@ -57,7 +64,7 @@ extension HardwareRow: ReportRow {
       "decode_tps": .number(decodeTPS?.mean), "ttft_ms": .number(ttftMs?.mean), "load_s": .number(loadSeconds),
       "peak_mib": .mebibytes(peakMemoryBytes), "power_w": .number(meanPowerWatts),
       "j_per_token": .number(joulesPerGeneratedToken), "accuracy": .number(accuracy?.value), "status": .text(status),
-      "measured_by": .text(measuredBy),
+      "measured_by": .text(measuredBy), "bound_tps": .number(decodeBoundTPS), "of_bound": .number(fractionOfBound),
     ]
     fields.merge(named) { _, named in named }
     return fields
@@ -182,7 +189,8 @@ public enum HardwareBuilder {
         decodeTPS: best.decodeTPS, ttftMs: best.ttftMs, loadSeconds: best.loadSeconds, peakMemoryBytes: peak?.0,
         peakMemory: peak?.1, meanPowerWatts: best.meanPowerWatts, joulesPerGeneratedToken: best.joulesPerGeneratedToken,
         powerIncludesCPU: best.powerIncludesCPU, accuracy: best.accuracy, accuracyWay: best.accuracyWay,
-        status: best.status, measuredBy: identity?.mode == "llama-bench" ? "llama-bench" : "strata")
+        status: best.status, measuredBy: identity?.mode == "llama-bench" ? "llama-bench" : "strata",
+        decodeBoundTPS: best.decodeBoundTPS)
     }
     // Hosts, then engines, in name order, so that two reports of one database line up.
     let byHost = table.enumerated().sorted {

@@ -40,6 +40,7 @@ public enum ReportRenderer {
   static func hardwareColumns(_ rows: [ComparisonRow]) -> [(header: String, value: (ComparisonRow) -> String?)] {
     let mib = { (bytes: Int64) in format(Double(bytes) / 1_048_576, digits: 0) }
     let all: [(String, (ComparisonRow) -> String?)] = [
+      (rooflineHeader, { row in row.fractionOfBound.map { ofBound($0, bound: row.decodeBoundTPS) } }),
       ("peak RSS MiB", { $0.peakRSSBytes.map(mib) }),
       ("peak VRAM MiB", { $0.peakVRAMBytes.map(mib) }),
       ("predicted MiB", { row in row.predictedBytes.map { mib($0) + predictionError(row, predicted: $0) } }),
@@ -50,6 +51,18 @@ public enum ReportRenderer {
     ]
     return all.filter { column in rows.contains { column.1($0) != nil } }.map { (header: $0.0, value: $0.1) }
   }
+
+  static let rooflineHeader = "decode of bound"
+
+  /// "34% of 291": the share of the roofline bound, and the bound in t/s.
+  static func ofBound(_ fraction: Double, bound: Double?) -> String {
+    // A compute-bound software device (llvmpipe) decodes far below its memory's bound.
+    (fraction < 0.005 ? "<1" : format(fraction * 100, digits: 0)) + "%"
+      + (bound.map { " of " + format($0, digits: 0) } ?? "")
+  }
+
+  static let rooflineLegend =
+    "decode of bound: mean decode t/s as a share of the roofline bound, the host memory bandwidth measured before the run (STREAM triad) ÷ the bytes one token reads (every weight the GGUF tensor table says decode touches, one embedding row, the routed experts only, plus the KV cache at the decode depth); shown where all of it sits in host memory (CPU backends, llvmpipe): a GPU's own bandwidth is not probed yet."
 
   /// How far the measured peak is from the prediction: " (+12%)" when the peak is higher.
   static func predictionError(_ row: ComparisonRow, predicted: Int64) -> String {
@@ -155,6 +168,7 @@ public enum ReportRenderer {
       "peak RSS: the server process's resident memory; peak and mean VRAM: device memory above the baseline before the server started.",
     ]
     let shown = Set(hardware.map(\.header))
+    if shown.contains(rooflineHeader) { lines.append(rooflineLegend) }
     if shown.contains("predicted MiB") {
       lines.append(
         "predicted: the memory the fit check predicted from the GGUF header before the server started (weights + KV cache + compute; device memory where VRAM is sampled), with how far the measured peak is from it."
@@ -202,7 +216,8 @@ public enum ReportRenderer {
     let header =
       ["run", "host", "cell", "engine", "model", "quant"] + axes + [
         "scenario", "load_s", "ttft_ms_mean", "ttft_ms_sd", "prompt_tps_mean", "prompt_tps_sd",
-        "decode_tps_mean", "decode_tps_sd", "client_decode_tps_mean", "peak_rss_bytes", "peak_vram_bytes",
+        "decode_tps_mean", "decode_tps_sd", "client_decode_tps_mean", "bound_tps", "of_bound", "peak_rss_bytes",
+        "peak_vram_bytes",
         "mean_vram_bytes", "mean_power_w", "joules_per_token", "energy_j", "power_includes_cpu", "accuracy",
         "accuracy_low",
         "accuracy_high", "items", "status", "failure",
@@ -216,7 +231,8 @@ public enum ReportRenderer {
       let speed: [String] = [
         row.scenario ?? "", number(row.loadSeconds), number(row.ttftMs?.mean), number(row.ttftMs?.standardDeviation),
         number(row.promptTPS?.mean), number(row.promptTPS?.standardDeviation), number(row.decodeTPS?.mean),
-        number(row.decodeTPS?.standardDeviation), number(row.clientDecodeTPS?.mean),
+        number(row.decodeTPS?.standardDeviation), number(row.clientDecodeTPS?.mean), number(row.decodeBoundTPS),
+        number(row.fractionOfBound),
       ]
       let machine: [String] = [
         bytes(row.peakRSSBytes), bytes(row.peakVRAMBytes), bytes(row.meanVRAMBytes), number(row.meanPowerWatts),

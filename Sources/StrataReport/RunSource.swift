@@ -13,6 +13,19 @@ public struct ReportHost: Sendable, Hashable, Codable {
   public var os: String?
   public var kernel: String?
   public var gpus: [GPU]?
+  /// The host memory bandwidth the sweep measured before its first server; nil for runs
+  /// from before v10 and imports.
+  public var memoryBandwidth: Bandwidth? = nil
+
+  public struct Bandwidth: Sendable, Hashable, Codable {
+    public var bytesPerSecond: Double
+    public var threads: Int?
+
+    public init(bytesPerSecond: Double, threads: Int? = nil) {
+      self.bytesPerSecond = bytesPerSecond
+      self.threads = threads
+    }
+  }
 
   public struct GPU: Sendable, Hashable, Codable {
     public var device: String
@@ -23,8 +36,9 @@ public struct ReportHost: Sendable, Hashable, Codable {
 
   public init(
     hostname: String, cpuModel: String? = nil, logicalCores: Int? = nil, memoryBytes: UInt64? = nil,
-    os: String? = nil, kernel: String? = nil, gpus: [GPU]? = nil
+    os: String? = nil, kernel: String? = nil, gpus: [GPU]? = nil, memoryBandwidth: Bandwidth? = nil
   ) {
+    self.memoryBandwidth = memoryBandwidth
     self.hostname = hostname
     self.cpuModel = cpuModel
     self.logicalCores = logicalCores
@@ -35,7 +49,7 @@ public struct ReportHost: Sendable, Hashable, Codable {
   }
 
   private enum CodingKeys: String, CodingKey {
-    case hostname, cpuModel, logicalCores, memoryBytes, os, kernel, gpus
+    case hostname, cpuModel, logicalCores, memoryBytes, os, kernel, gpus, memoryBandwidth
   }
 
   public init(from decoder: any Decoder) throws {
@@ -48,6 +62,7 @@ public struct ReportHost: Sendable, Hashable, Codable {
     os = try c.decodeIfPresent(String.self, forKey: .os)
     kernel = try c.decodeIfPresent(String.self, forKey: .kernel)
     gpus = try c.decodeIfPresent([GPU].self, forKey: .gpus)
+    memoryBandwidth = try? c.decodeIfPresent(Bandwidth.self, forKey: .memoryBandwidth)
   }
 
   /// The run's host; "unknown" when the JSON is not an inventory (runs from tests, imports without one).

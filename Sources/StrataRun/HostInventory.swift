@@ -12,11 +12,15 @@ public struct HostInventory: Sendable, Codable, Hashable {
   /// The GPUs libdrm and the telemetry samplers see; empty on a machine without one.
   /// Filled by the sweep (`HostGPU.inventory`), not by `read`, which reads files only.
   public var gpus: [HostGPU] = []
+  /// Host memory bandwidth, measured by the sweep before its first server starts
+  /// (``MemoryBandwidth``); nil where it was not (older runs, imports, tests).
+  public var memoryBandwidth: MemoryBandwidth? = nil
 
   public init(
     hostname: String, cpuModel: String, logicalCores: Int, memoryBytes: UInt64, os: String, kernel: String,
-    gpus: [HostGPU] = []
+    gpus: [HostGPU] = [], memoryBandwidth: MemoryBandwidth? = nil
   ) {
+    self.memoryBandwidth = memoryBandwidth
     self.hostname = hostname
     self.cpuModel = cpuModel
     self.logicalCores = logicalCores
@@ -27,7 +31,7 @@ public struct HostInventory: Sendable, Codable, Hashable {
   }
 
   private enum CodingKeys: String, CodingKey {
-    case hostname, cpuModel, logicalCores, memoryBytes, os, kernel, gpus
+    case hostname, cpuModel, logicalCores, memoryBytes, os, kernel, gpus, memoryBandwidth
   }
 
   /// Runs stored before GPUs were inventoried have no `gpus` key: read as none.
@@ -40,6 +44,7 @@ public struct HostInventory: Sendable, Codable, Hashable {
     os = try container.decode(String.self, forKey: .os)
     kernel = try container.decode(String.self, forKey: .kernel)
     gpus = try container.decodeIfPresent([HostGPU].self, forKey: .gpus) ?? []
+    memoryBandwidth = try container.decodeIfPresent(MemoryBandwidth.self, forKey: .memoryBandwidth)
   }
 
   /// Reads `/proc/cpuinfo`, `/proc/meminfo`, `/proc/sys/kernel/*` and

@@ -63,7 +63,8 @@ extension Sweep {
     let settings = CellSettings(cellPlan.cell)
     let scope = ServerScope(
       host: context.serverHost ?? supervisedHost(), store: store, context: context, runId: runId, launch: launch,
-      loadGroup: group.key.id, backend: project.engines[group.key.engine]?.backend, expectedBuildInfo: nil)
+      loadGroup: group.key.id, backend: project.engines[group.key.engine]?.backend, expectedBuildInfo: nil,
+      engineDevices: engineReports[group.key.engine]?.devices ?? [])
     let outcome = try await scope.run { server, _, _ in
       let probe = PerfProbe(
         client: server.client.stallingAfter(context.stall.seconds(promptTokens: scenario.promptTokens)),

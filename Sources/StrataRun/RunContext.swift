@@ -31,6 +31,10 @@ public struct RunContext: Sendable {
   public var stall = StallBound()
   /// What starts the servers; nil for the supervisor (real processes and containers).
   public var serverHost: (any ServerHost)? = nil
+  /// Measures host memory bandwidth once, before the run's first server, for the
+  /// roofline; nil measures nothing (tests whose servers are stand-ins). The CLI
+  /// passes ``MemoryBandwidth/measure(threads:arrayBytes:passes:)``.
+  public var measureBandwidth: (@Sendable () -> MemoryBandwidth?)? = nil
 
   public init(
     host: HostContext, logDirectory: String, registry: ProcessRegistry,

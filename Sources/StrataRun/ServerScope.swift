@@ -21,6 +21,8 @@ struct ServerScope {
   var expectedBuildInfo: String?
   /// The memory-fit verdict for this start, stored with its row; nil with `--no-fit-check`.
   var fit: FitVerdict? = nil
+  /// The engine's devices as `--list-devices` listed them: whether its memory is the host's.
+  var engineDevices: [String] = []
 
   /// How the server's life ended.
   struct Outcome {
@@ -101,6 +103,7 @@ struct ServerScope {
     record.predictedHostBytes = fit?.hostBytes.map { Int64($0) }
     record.predictedDeviceBytes = fit?.deviceBytes.map { Int64($0) }
     record.memoryFit = fit?.detail
+    record.tokenTrafficJSON = Roofline.json(Roofline.traffic(launch, devices: engineDevices))
     return record
   }
 

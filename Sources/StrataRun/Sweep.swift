@@ -193,7 +193,8 @@ public struct Sweep: Sendable {
       let scope = ServerScope(
         host: host, store: store, context: context, runId: runId, launch: launch, loadGroup: group.group.key.id,
         backend: project.engines[group.group.key.engine]?.backend,
-        expectedBuildInfo: identities[group.group.key.engine]?.expectedBuildInfo, fit: fit)
+        expectedBuildInfo: identities[group.group.key.engine]?.expectedBuildInfo, fit: fit,
+        engineDevices: identities[group.group.key.engine]?.devices ?? [])
       let outcome = try await scope.run { server, serverId, windows in
         while let entry = pending.first {
           if entry.cellPlan.cell.id != first.cellPlan.cell.id,
@@ -330,6 +331,7 @@ public struct Sweep: Sendable {
     host.gpus = HostGPU.inventory(
       drm: context.drmDevices(),
       sampled: context.deviceSamplers.map { ($0.name, (try? $0.sampleDevices()) ?? []) })
+    host.memoryBandwidth = context.measureBandwidth?()
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let matrixText = (try? String(contentsOfFile: project.matrixPath, encoding: .utf8)) ?? ""

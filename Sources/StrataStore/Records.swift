@@ -105,6 +105,9 @@ public struct ServerRecord: Codable, Sendable, FetchableRecord, MutablePersistab
   public var predictedHostBytes: Int64? = nil
   public var predictedDeviceBytes: Int64? = nil
   public var memoryFit: String? = nil
+  /// `TokenTraffic` as JSON: the bytes one generated token reads, by memory; nil where the
+  /// header could not be read, and for servers stored before v10.
+  public var tokenTrafficJSON: String? = nil
 
   public init(
     id: Int64? = nil, runId: String, loadGroup: String, engine: String, argumentsJSON: String, port: Int,

@@ -220,6 +220,12 @@ enum Schema {
         t.foreignKey(["runId", "cellHash"], references: "cell", onDelete: .cascade)
       }
     }
+    // The roofline: what one generated token of each server reads from host and device
+    // memory, from the GGUF tensor table; the bound it gives needs the host's bandwidth,
+    // which is stored with the run's host inventory.
+    migrator.registerMigration("v10: bytes each server reads per generated token") { db in
+      try db.alter(table: "server") { t in t.add(column: "tokenTrafficJSON", .text) }
+    }
     return migrator
   }
 }

@@ -6,6 +6,7 @@ import StrataMatrix
 import StrataReport
 import StrataRun
 import StrataStore
+import StrataTelemetry
 
 #if canImport(Glibc)
   import Glibc
@@ -189,6 +190,9 @@ struct RunCommand: AsyncParsableCommand {
       samplerStatuses: samplers.statuses, telemetryRateHz: telemetryRate,
       leases: LeaseBook.standard(stateDirectory: host.directories.state))
     context.itemLimit = limit
+    context.measureBandwidth = {
+      try? MemoryBandwidth.measure(threads: max(1, ProcessInfo.processInfo.activeProcessorCount))
+    }
     context.stall = StallBound(baseSeconds: stallTimeout)
     let reports = await EnginePreparation(host: host).prepare(
       plan.engines, project: project, progress: { terminal.note($0) })

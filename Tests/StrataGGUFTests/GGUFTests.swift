@@ -235,6 +235,21 @@ struct RealGGUFTests {
     #expect(gemma.slidingLayers == (0..<18).map { $0 % 6 != 5 })
   }
 
+  /// Both demo models tie their output to the embedding, so decode reads every byte; the
+  /// sliding-window layers of Gemma 3 read at most 512 cells however deep the context.
+  @Test func theRooflineTrafficOfSmolLM2AndGemma3() throws {
+    let smol = try ModelShape.read(path: "\(DemoModels.directory)/SmolLM2-135M-Instruct.Q4_1.gguf")
+    #expect(smol.decodeReads.total == smol.weightBytes && smol.decodeReads.inputRow == 0)
+    let cpu = TokenTraffic.predict(smol, settings: LoadSettings(), onDevice: false)
+    // 30 layers × 3 KV heads × 64 × (K + V) × 2 bytes.
+    #expect(cpu.host.fullCellBytes == 30 * 3 * 64 * 2 * 2 && cpu.host.slidingCellBytes == 0)
+    let gemma = try ModelShape.read(path: "\(DemoModels.directory)/gemma-3-270m.Q4_K_M.gguf")
+    let traffic = TokenTraffic.predict(gemma, settings: LoadSettings(), onDevice: false)
+    #expect(traffic.host.slidingCellBytes > 0 && traffic.slidingWindow == 512)
+    let deeper = traffic.bytes(depth: 10_000).host - traffic.bytes(depth: 5_000).host
+    #expect(deeper == Double(traffic.host.fullCellBytes) * 5_000)
+  }
+
   /// The sizes the pinned llama-server itself logs (`-lv 4`) for these models with
   /// strata's arguments (`-np 1`, no `-c`): the KV cache to the byte, the compute
   /// buffer (which llama.cpp sizes only when it builds its graph) within 10%.

@@ -1,6 +1,7 @@
 import Foundation
 import StrataConfig
 import StrataEngine
+import StrataGGUF
 import StrataMatrix
 import StrataReport
 import StrataRun
@@ -27,13 +28,15 @@ struct SweepIntegrationTests {
       // At the end of each cell, while its server still runs: how many of that server's samples are stored.
       let storedMidLife = Mutex<[Int]>([])
       let statuses = [SamplerStatus(sampler: "amdgpu-sysfs", available: false, reason: "no amdgpu device under /sys")]
-      let context = RunContext(
+      var context = RunContext(
         host: TestHost.live(under: dir), logDirectory: "\(dir)/logs", registry: registry,
         progress: { event in
           guard case .cellFinished = event, let server = try? store.servers(runId: runId).last?.id else { return }
           let count = (try? store.telemetrySamples(serverId: server).count) ?? 0
           storedMidLife.withLock { $0.append(count) }
         }, samplerStatuses: statuses)
+      // The real probe, as `strata run` measures it: 3 × 128 MiB, two threads.
+      context.measureBandwidth = { try? MemoryBandwidth.measure(threads: 2) }
       let outcome = try await Sweep(
         project: project, plan: plan, store: store, context: context, strataVersion: "test", runId: runId
       ).run()
@@ -42,6 +45,8 @@ struct SweepIntegrationTests {
       let inventory = try #require(try StoredInventory.read(from: store, runId: runId))
       #expect(inventory.samplers == statuses)
       #expect(inventory.host.logicalCores > 0 && inventory.host.cpuModel != "unknown")
+      let bandwidth = try #require(inventory.host.memoryBandwidth, "the run stores the host's bandwidth")
+      #expect(bandwidth.bytesPerSecond > 1e9 && bandwidth.threads == 2)
 
       #expect(outcome.done == 2 && outcome.failed == 0)
       #expect(registry.live.isEmpty)
@@ -67,6 +72,15 @@ struct SweepIntegrationTests {
       #expect(servers.count == 2)
       #expect(servers.allSatisfy { $0.loadSeconds > 0 })
       #expect(servers.allSatisfy { FileManager.default.fileExists(atPath: $0.logPath) })
+      // What a token reads, from the real GGUF's tensor table: SmolLM2 ties its output to the
+      // embedding, so every weight byte; and 30 layers × 3 KV heads × 64 × K and V × f16 per cell.
+      let shape = try ModelShape.read(path: RealParts.smollm2)
+      for server in servers {
+        let traffic = try JSONDecoder().decode(
+          TokenTraffic.self, from: Data(try #require(server.tokenTrafficJSON).utf8))
+        #expect(traffic.host.weightBytes == shape.weightBytes && traffic.device == TokenTraffic.Share())
+        #expect(traffic.host.fullCellBytes == 30 * 3 * 64 * 2 * 2)
+      }
       let run = try #require(try store.run(id: outcome.runId))
       #expect(run.status == .done)
       #expect(run.enginesJSON.contains("build 11434"), "the run records the engine's llama.cpp build")
@@ -98,6 +112,9 @@ struct SweepIntegrationTests {
         #expect(accuracy.successes == answers.filter { $0.cellHash == row.cell && $0.correct }.count)
         #expect((row.decodeTPS?.mean ?? 0) > 0)
         #expect((row.loadSeconds ?? 0) > 0)
+        // Decode below its memory bound (about 40% here); the margin allows a loaded host.
+        let share = try #require(row.fractionOfBound)
+        #expect(share > 0.02 && share < 1.5, "decode at \(share) of its roofline bound")
       }
       let table = ReportRenderer.render(rows, format: .table)
       let lines = table.split(separator: "\n").filter { $0.hasPrefix("cpu ") }
@@ -109,6 +126,7 @@ struct SweepIntegrationTests {
         #expect(line.contains("n=4") && line.contains("pp64-tg16") && line.hasSuffix("done"))
       }
       #expect(table.contains("flash_attn") && table.contains("peak RSS MiB") && !table.contains("peak VRAM MiB"))
+      #expect(table.contains("decode of bound"))
       #expect(!table.contains("J/tok") && !table.contains("mean VRAM MiB"))
     }
   }

@@ -34,6 +34,19 @@ struct HardwareTableTests {
     #expect(gpu.accuracy == Proportion(successes: 7, trials: 10))
   }
 
+  @Test("the roofline: host bandwidth ÷ a token's bytes at the mean decode depth, only where both are host memory")
+  func roofline() throws {
+    let table = try table()
+    let cpu = try #require(table.rows[0].decodeBoundTPS)
+    // 51.2 GB/s ÷ (88 MB + 23,040 B × (512 + 128 / 2) cells).
+    #expect(abs(cpu - 51.2e9 / (88e6 + 23_040 * 576)) < 1e-9)
+    #expect(abs((table.rows[0].fractionOfBound ?? 0) - 122 / cpu) < 1e-12)
+    #expect(table.rows[1].decodeBoundTPS == nil, "the GPU's own bandwidth is not measured")
+    #expect(table.rows[2].decodeBoundTPS == nil, "a run from before v10 has no bandwidth")
+    #expect(ReportRenderer.ofBound(0.004, bound: 205) == "<1% of 205")
+    #expect(ReportRenderer.ofBound(0.386, bound: nil) == "39%")
+  }
+
   @Test("--model and --quant choose the columns; a pair nobody measured lists what there is")
   func selection() throws {
     let q8 = try table(quant: "q8_0")

@@ -26,8 +26,22 @@ enum ReportFixture {
     return store
   }
 
-  static func host(_ name: String, cpu: String, threads: Int, gpus: String = "[]") -> String {
-    #"{"hostname":"\#(name)","cpuModel":"\#(cpu)","logicalCores":\#(threads),"memoryBytes":68719476736,"os":"Debian GNU/Linux 12 (bookworm)","kernel":"Linux 6.1.0-27-amd64","gpus":\#(gpus)}"#
+  static func host(_ name: String, cpu: String, threads: Int, gpus: String = "[]", bandwidth: String = "")
+    -> String
+  {
+    #"{"hostname":"\#(name)","cpuModel":"\#(cpu)","logicalCores":\#(threads),"memoryBytes":68719476736,"os":"Debian GNU/Linux 12 (bookworm)","kernel":"Linux 6.1.0-27-amd64","gpus":\#(gpus)\#(bandwidth)}"#
+  }
+
+  /// lab1 measured its memory bandwidth (v10); lab2's run is older and did not.
+  static let lab1Bandwidth =
+    #","memoryBandwidth":{"bytesPerSecond":51200000000,"threads":16,"arrayBytes":402653184,"passes":5}"#
+
+  /// What a token of SmolLM2 Q4_1 reads: 88 MB of weights and 23,040 KV bytes per cell;
+  /// in device memory for the Vulkan server (no device bandwidth probed: no bound).
+  static func traffic(onDevice: Bool) -> String {
+    let share = #"{"weightBytes":88000000,"fullCellBytes":23040,"slidingCellBytes":0}"#
+    let empty = #"{"weightBytes":0,"fullCellBytes":0,"slidingCellBytes":0}"#
+    return onDevice ? #"{"host":\#(empty),"device":\#(share)}"# : #"{"host":\#(share),"device":\#(empty)}"#
   }
 
   static let cpuEngine =
@@ -43,7 +57,8 @@ enum ReportFixture {
       RunRecord(
         id: lab1, startedAt: 1_764_550_000, finishedAt: 1_764_551_200, status: .done, strataVersion: "0.1.0",
         matrixPath: "matrix.yaml", matrixHash: "m1",
-        hostJSON: host("lab1", cpu: "AMD Ryzen 7 5800X 8-Core Processor", threads: 16, gpus: gpus),
+        hostJSON: host(
+          "lab1", cpu: "AMD Ryzen 7 5800X 8-Core Processor", threads: 16, gpus: gpus, bandwidth: lab1Bandwidth),
         enginesJSON: engines))
     let cells: [(hash: String, engine: String, quant: String, flash: String, status: CellStatus)] = [
       ("a1cpu4fa0n000001", "cpu", "Q4_1", "on", .done),
@@ -76,6 +91,7 @@ enum ReportFixture {
         loadSeconds: speed.load, buildInfo: "b4567-1a2b3c4", logPath: "server.log", startedAt: 1_764_550_100)
       record.predictedHostBytes = 340_000_000
       record.predictedDeviceBytes = cell.engine == "vulkan" ? 190_000_000 : 0
+      record.tokenTrafficJSON = traffic(onDevice: cell.engine == "vulkan")
       let server = try store.insert(record)
       try store.updateCell(runId: lab1, hash: cell.hash, status: .done, serverId: server)
       try repetitions(store, run: lab1, cell: cell.hash, speed: (speed.prompt, speed.decode, speed.ttft))

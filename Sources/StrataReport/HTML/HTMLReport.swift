@@ -65,6 +65,13 @@ public enum HTMLReport {
         ("memory", host.memoryBytes.map { String(format: "%.1f GiB", Double($0) / 1_073_741_824) }),
         ("OS", host.os), ("kernel", host.kernel),
         (
+          "memory bandwidth",
+          host.memoryBandwidth.map {
+            String(format: "%.1f GB/s (STREAM triad", $0.bytesPerSecond / 1e9)
+              + ($0.threads.map { ", \($0) threads)" } ?? ")")
+          }
+        ),
+        (
           "GPUs",
           host.gpus.map { gpus in
             gpus.isEmpty
@@ -113,6 +120,8 @@ public enum HTMLReport {
         statusColumn: true),
       .tag("p", ["class": "legend"], text: ReportRenderer.accuracyLegend(rows)),
     ]
+      + (hardware.contains { $0.header == ReportRenderer.rooflineHeader }
+        ? [.tag("p", ["class": "legend"], text: ReportRenderer.rooflineLegend)] : [])
   }
 
   static func hardware(_ content: HTMLReportContent) -> [BodyNode] {

@@ -3,7 +3,7 @@ import CStrataStream
 /// Host memory bandwidth, measured: STREAM's triad on arrays far larger than any cache,
 /// best of several passes. Decode of a model whose weights sit in this memory cannot
 /// beat bandwidth ÷ bytes read per token; the roofline compares a cell with that bound.
-public struct MemoryBandwidth: Sendable, Equatable, Codable {
+public struct MemoryBandwidth: Sendable, Hashable, Codable {
   public var bytesPerSecond: Double
   public var threads: Int
   /// Bytes of the three arrays together.
