@@ -38,6 +38,11 @@ public struct ComparisonRow: Sendable, Hashable, Codable {
   public var energyJoules: Double? = nil
   /// Device energy during the measured repetitions ÷ the tokens they generated.
   public var joulesPerGeneratedToken: Double? = nil
+  /// Device power before the server started, and J/tok less it over the same time.
+  public var idlePowerWatts: Double? = nil
+  public var netJoulesPerGeneratedToken: Double? = nil
+  /// `netJoulesPerGeneratedToken` a million times over, at `strata report --tariff`.
+  public var energyCost: EnergyCost? = nil
   /// The power was an APU's SoC power, CPU cores included (amdgpu `power1_*` on an APU):
   /// power, energy and J/tok are the SoC's, not the GPU's.
   public var powerIncludesCPU: Bool? = nil
@@ -65,7 +70,7 @@ extension ComparisonRow: ReportRow {
   public static let fieldNames = [
     "run", "host", "cell", "engine", "model", "quant", "scenario", "status", "load_s", "ttft_ms", "prompt_tps",
     "decode_tps", "client_decode_tps", "peak_rss_mib", "peak_vram_mib", "predicted_mib", "power_w", "j_per_token",
-    "energy_j", "accuracy", "items", "bound_tps", "of_bound",
+    "energy_j", "accuracy", "items", "bound_tps", "of_bound", "idle_w", "net_j_per_token", "cost_per_mtok",
   ]
 
   /// The named fields, plus every other axis of the cell under its own name (`flash_attn`, `threads`).
@@ -81,7 +86,8 @@ extension ComparisonRow: ReportRow {
       "power_w": .number(meanPowerWatts), "j_per_token": .number(joulesPerGeneratedToken),
       "energy_j": .number(energyJoules), "accuracy": .number(accuracy?.value),
       "items": accuracy.map { .number(Double($0.trials)) } ?? .missing, "bound_tps": .number(decodeBoundTPS),
-      "of_bound": .number(fractionOfBound),
+      "of_bound": .number(fractionOfBound), "idle_w": .number(idlePowerWatts),
+      "net_j_per_token": .number(netJoulesPerGeneratedToken), "cost_per_mtok": .number(energyCost?.perMillionTokens),
     ]
     fields.merge(named) { _, named in named }
     return fields
@@ -159,6 +165,8 @@ public enum ComparisonBuilder {
         meanVRAMBytes: telemetry[cell.hash]?.meanVRAMBytes, meanPowerWatts: telemetry[cell.hash]?.meanPowerWatts,
         energyJoules: telemetry[cell.hash]?.energyJoules,
         joulesPerGeneratedToken: telemetry[cell.hash]?.joulesPerGeneratedToken,
+        idlePowerWatts: telemetry[cell.hash]?.idlePowerWatts,
+        netJoulesPerGeneratedToken: telemetry[cell.hash]?.netJoulesPerGeneratedToken,
         powerIncludesCPU: telemetry[cell.hash]?.telemetryJSON.flatMap(Self.powerIncludesCPU),
         predictedBytes: prediction?.bytes, predictedAgainst: prediction?.against,
         decodeBoundTPS: cell.serverId.flatMap { servers[$0] }.flatMap {

@@ -75,6 +75,22 @@ public enum HardwareRenderer {
             ?? "-"
         })
     }
+    if rows.contains(where: { $0.idlePowerWatts != nil }) {
+      columns.append(
+        Column(header: "idle W") { row in
+          row.idlePowerWatts.map { format($0, 1) + ReportRenderer.soc(row.powerIncludesCPU) } ?? "-"
+        })
+    }
+    if rows.contains(where: { $0.netJoulesPerGeneratedToken != nil }) {
+      columns.append(
+        Column(header: "J/tok net") { row in
+          row.netJoulesPerGeneratedToken.map { ReportRenderer.joules($0) + ReportRenderer.soc(row.powerIncludesCPU) }
+            ?? "-"
+        })
+    }
+    if rows.contains(where: { $0.energyCost != nil }) {
+      columns.append(Column(header: "cost/Mtok") { $0.energyCost?.text ?? "-" })
+    }
     if rows.contains(where: { $0.accuracy != nil }) {
       columns.append(Column(header: "accuracy") { $0.accuracy.map(ReportRenderer.accuracy) ?? "-" })
     }
@@ -122,6 +138,12 @@ public enum HardwareRenderer {
       )
     }
     if rows.contains(where: { $0.fractionOfBound != nil }) { lines.append(ReportRenderer.rooflineLegend) }
+    if rows.contains(where: { $0.idlePowerWatts != nil || $0.netJoulesPerGeneratedToken != nil }) {
+      lines.append(ReportRenderer.idleLegend)
+    }
+    if let tariff = rows.lazy.compactMap(\.energyCost).first?.tariff {
+      lines.append(ReportRenderer.costLegend(tariff))
+    }
     if rows.contains(where: { $0.powerIncludesCPU == true }) {
       lines.append("SoC: an APU's power (amdgpu power1_* covers the whole chip, CPU cores included).")
     }
@@ -168,7 +190,8 @@ public enum HardwareRenderer {
       ["host", "device", "engine", "backend", "build", "model", "quant", "run", "cell", "cells"] + settings + [
         "scenario", "prompt_tps_mean", "prompt_tps_sd", "decode_tps_mean", "decode_tps_sd", "ttft_ms_mean", "load_s",
         "peak_bytes", "peak_kind", "power_w", "joules_per_token", "power_includes_cpu", "accuracy", "accuracy_low",
-        "accuracy_high", "items", "status", "measured_by", "bound_tps", "of_bound",
+        "accuracy_high", "items", "status", "measured_by", "bound_tps", "of_bound", "idle_power_w",
+        "net_joules_per_token", "cost_per_mtok",
       ]
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
     var lines = [header.joined(separator: ",")]
@@ -184,7 +207,8 @@ public enum HardwareRenderer {
           number(row.meanPowerWatts), number(row.joulesPerGeneratedToken), row.powerIncludesCPU == true ? "1" : "",
           number(row.accuracy?.value), number(row.accuracy?.lower), number(row.accuracy?.upper),
           row.accuracy.map { String($0.trials) } ?? "", row.status, row.measuredBy, number(row.decodeBoundTPS),
-          number(row.fractionOfBound),
+          number(row.fractionOfBound), number(row.idlePowerWatts), number(row.netJoulesPerGeneratedToken),
+          number(row.energyCost?.perMillionTokens),
         ]
       lines.append(fields.map(ReportEncoding.csvField).joined(separator: ","))
     }

@@ -40,6 +40,10 @@ public struct HardwareRow: Sendable, Hashable, Codable {
   public var measuredBy: String = "strata"
   /// The winning cell's roofline bound (``ComparisonRow/decodeBoundTPS``).
   public var decodeBoundTPS: Double? = nil
+  public var idlePowerWatts: Double? = nil
+  public var netJoulesPerGeneratedToken: Double? = nil
+  /// With `--tariff`: the winning cell's energy above idle, a million tokens' worth.
+  public var energyCost: EnergyCost? = nil
 
   public var fractionOfBound: Double? {
     guard let bound = decodeBoundTPS, bound > 0, let decode = decodeTPS?.mean else { return nil }
@@ -51,7 +55,7 @@ extension HardwareRow: ReportRow {
   public static let fieldNames = [
     "host", "device", "engine", "backend", "build", "model", "quant", "run", "cell", "cells", "scenario",
     "prompt_tps", "decode_tps", "ttft_ms", "load_s", "peak_mib", "power_w", "j_per_token", "accuracy", "status",
-    "measured_by", "bound_tps", "of_bound",
+    "measured_by", "bound_tps", "of_bound", "idle_w", "net_j_per_token", "cost_per_mtok",
   ]
 
   public var fields: [String: FieldValue] {
@@ -65,6 +69,8 @@ extension HardwareRow: ReportRow {
       "peak_mib": .mebibytes(peakMemoryBytes), "power_w": .number(meanPowerWatts),
       "j_per_token": .number(joulesPerGeneratedToken), "accuracy": .number(accuracy?.value), "status": .text(status),
       "measured_by": .text(measuredBy), "bound_tps": .number(decodeBoundTPS), "of_bound": .number(fractionOfBound),
+      "idle_w": .number(idlePowerWatts), "net_j_per_token": .number(netJoulesPerGeneratedToken),
+      "cost_per_mtok": .number(energyCost?.perMillionTokens),
     ]
     fields.merge(named) { _, named in named }
     return fields
@@ -109,7 +115,8 @@ public enum HardwareBuilder {
   public static let rowOnlyFields: Set<String> = ["device", "backend", "build", "cells", "peak_mib", "measured_by"]
 
   public static func table(
-    store: ResultStore, runs: [RunSource], model: String? = nil, quant: String? = nil, query: RowQuery = RowQuery()
+    store: ResultStore, runs: [RunSource], model: String? = nil, quant: String? = nil, query: RowQuery = RowQuery(),
+    tariff: Tariff? = nil
   ) throws -> HardwareTable {
     var rows: [ComparisonRow] = []
     var engines: [String: [String: EngineIdentityLine]] = [:]
@@ -121,7 +128,10 @@ public enum HardwareBuilder {
         uniquingKeysWith: { first, _ in first })
       hosts[source.id] = source.host
     }
-    return try table(rows: rows, engines: engines, hosts: hosts, model: model, quant: quant, query: query)
+    // Priced before grouping, so that `--where cost_per_mtok<…` chooses among the cells.
+    return try table(
+      rows: tariff.map { $0.price(rows) } ?? rows, engines: engines, hosts: hosts, model: model, quant: quant,
+      query: query)
   }
 
   /// The grouping itself, over rows already read (tests give them directly).
@@ -190,7 +200,8 @@ public enum HardwareBuilder {
         peakMemory: peak?.1, meanPowerWatts: best.meanPowerWatts, joulesPerGeneratedToken: best.joulesPerGeneratedToken,
         powerIncludesCPU: best.powerIncludesCPU, accuracy: best.accuracy, accuracyWay: best.accuracyWay,
         status: best.status, measuredBy: identity?.mode == "llama-bench" ? "llama-bench" : "strata",
-        decodeBoundTPS: best.decodeBoundTPS)
+        decodeBoundTPS: best.decodeBoundTPS, idlePowerWatts: best.idlePowerWatts,
+        netJoulesPerGeneratedToken: best.netJoulesPerGeneratedToken, energyCost: best.energyCost)
     }
     // Hosts, then engines, in name order, so that two reports of one database line up.
     let byHost = table.enumerated().sorted {

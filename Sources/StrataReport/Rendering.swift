@@ -46,10 +46,29 @@ public enum ReportRenderer {
       ("predicted MiB", { row in row.predictedBytes.map { mib($0) + predictionError(row, predicted: $0) } }),
       ("mean VRAM MiB", { $0.meanVRAMBytes.map(mib) }),
       ("power W", { row in row.meanPowerWatts.map { format($0, digits: 1) + soc(row) } }),
+      ("idle W", { row in row.idlePowerWatts.map { format($0, digits: 1) + soc(row) } }),
       ("J/tok", { row in row.joulesPerGeneratedToken.map { joules($0) + soc(row) } }),
+      ("J/tok net", { row in row.netJoulesPerGeneratedToken.map { joules($0) + soc(row) } }),
+      ("cost/Mtok", { row in row.energyCost?.text }),
       ("energy J", { row in row.energyJoules.map { format($0, digits: 0) + soc(row) } }),
     ]
     return all.filter { column in rows.contains { column.1($0) != nil } }.map { (header: $0.0, value: $0.1) }
+  }
+
+  /// The roofline, idle power and cost legends, for the columns shown (terminal and HTML).
+  static func figureLegends(_ rows: [ComparisonRow], shown: Set<String>) -> [String] {
+    var lines: [String] = []
+    if shown.contains(rooflineHeader) { lines.append(rooflineLegend) }
+    if shown.contains("idle W") || shown.contains("J/tok net") { lines.append(idleLegend) }
+    if let tariff = rows.lazy.compactMap(\.energyCost).first?.tariff { lines.append(costLegend(tariff)) }
+    return lines
+  }
+
+  static let idleLegend =
+    "idle W: device power in the 2 s before the server started; J/tok net: J/tok less that idle power over the same time, the energy the tokens cost beyond keeping the device on."
+
+  static func costLegend(_ tariff: Tariff) -> String {
+    "cost/Mtok: J/tok net for a million generated tokens at \(tariff.description) (1 kWh = 3.6 MJ)."
   }
 
   static let rooflineHeader = "decode of bound"
@@ -168,7 +187,6 @@ public enum ReportRenderer {
       "peak RSS: the server process's resident memory; peak and mean VRAM: device memory above the baseline before the server started.",
     ]
     let shown = Set(hardware.map(\.header))
-    if shown.contains(rooflineHeader) { lines.append(rooflineLegend) }
     if shown.contains("predicted MiB") {
       lines.append(
         "predicted: the memory the fit check predicted from the GGUF header before the server started (weights + KV cache + compute; device memory where VRAM is sampled), with how far the measured peak is from it."
@@ -182,6 +200,7 @@ public enum ReportRenderer {
         "J/tok: device energy during the measured repetitions ÷ the tokens they generated (their prompts' processing included; warm-up and task items left out)."
       )
     }
+    lines += figureLegends(rows, shown: shown)
     if rows.contains(where: { $0.powerIncludesCPU == true }) {
       lines.append(
         "SoC: an APU's power (amdgpu power1_* covers the whole chip, CPU cores included), so its watts, joules and J/tok are not the GPU's alone."
@@ -218,7 +237,8 @@ public enum ReportRenderer {
         "scenario", "load_s", "ttft_ms_mean", "ttft_ms_sd", "prompt_tps_mean", "prompt_tps_sd",
         "decode_tps_mean", "decode_tps_sd", "client_decode_tps_mean", "bound_tps", "of_bound", "peak_rss_bytes",
         "peak_vram_bytes",
-        "mean_vram_bytes", "mean_power_w", "joules_per_token", "energy_j", "power_includes_cpu", "accuracy",
+        "mean_vram_bytes", "mean_power_w", "joules_per_token", "energy_j", "power_includes_cpu", "idle_power_w",
+        "net_joules_per_token", "cost_per_mtok", "accuracy",
         "accuracy_low",
         "accuracy_high", "items", "status", "failure",
       ]
@@ -237,6 +257,7 @@ public enum ReportRenderer {
       let machine: [String] = [
         bytes(row.peakRSSBytes), bytes(row.peakVRAMBytes), bytes(row.meanVRAMBytes), number(row.meanPowerWatts),
         number(row.joulesPerGeneratedToken), number(row.energyJoules), row.powerIncludesCPU == true ? "1" : "",
+        number(row.idlePowerWatts), number(row.netJoulesPerGeneratedToken), number(row.energyCost?.perMillionTokens),
       ]
       let quality: [String] = [
         number(row.accuracy?.value), number(row.accuracy?.lower), number(row.accuracy?.upper),

@@ -35,6 +35,10 @@ public struct RunContext: Sendable {
   /// roofline; nil measures nothing (tests whose servers are stand-ins). The CLI
   /// passes ``MemoryBandwidth/measure(threads:arrayBytes:passes:)``.
   public var measureBandwidth: (@Sendable () -> MemoryBandwidth?)? = nil
+  /// Where a device sampler works: how long the device is sampled before each server
+  /// starts, for its idle power (power sensors average over about a second, and a GPU
+  /// the last server just left takes a moment to settle).
+  public var idlePowerSeconds: Double = 2
 
   public init(
     host: HostContext, logDirectory: String, registry: ProcessRegistry,

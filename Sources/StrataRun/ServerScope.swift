@@ -50,9 +50,12 @@ struct ServerScope {
     do {
       // Whatever ends the server's life, its samples are all written before the group moves on.
       try await telemetry.recording {
-        // A few ticks before launch give the baseline that VRAM is measured against.
+        // A few ticks before launch give the baseline that VRAM is measured against, and
+        // where a device is sampled, long enough a look at its idle power.
         telemetry.start()
-        try await Task.sleep(nanoseconds: 3 * telemetry.recorder.periodNanos)
+        let ticks = 3 * telemetry.recorder.periodNanos
+        let idle = context.deviceSamplers.isEmpty ? 0 : UInt64(max(0, context.idlePowerSeconds) * 1e9)
+        try await Task.sleep(nanoseconds: max(ticks, idle))
         let launchedAt = (monotonic: context.host.clock.monotonic(), wall: context.host.clock.wall())
         do {
           try await host.withServer(

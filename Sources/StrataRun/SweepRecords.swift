@@ -47,7 +47,8 @@ enum SweepRecords {
       meanPowerWatts: summary.meanPowerWatts, energyJoules: summary.energyJoules,
       telemetryJSON: (try? encoder.encode(summary)).map { String(decoding: $0, as: UTF8.self) },
       meanVRAMBytes: summary.meanVRAMAboveBaselineBytes.map { Int64(clamping: $0) },
-      joulesPerGeneratedToken: summary.joulesPerGeneratedToken)
+      joulesPerGeneratedToken: summary.joulesPerGeneratedToken, idlePowerWatts: summary.idlePowerWatts,
+      netJoulesPerGeneratedToken: summary.netJoulesPerGeneratedToken)
   }
 }
 

@@ -226,6 +226,16 @@ enum Schema {
     migrator.registerMigration("v10: bytes each server reads per generated token") { db in
       try db.alter(table: "server") { t in t.add(column: "tokenTrafficJSON", .text) }
     }
+    // Energy the tokens cost beyond keeping the device on: the power before each server
+    // starts, and the energy per token less that power over the same time.
+    migrator.registerMigration("v11: idle power before each server, net energy per token") { db in
+      for table in ["cell", "server"] {
+        try db.alter(table: table) { t in
+          t.add(column: "idlePowerWatts", .double)
+          t.add(column: "netJoulesPerGeneratedToken", .double)
+        }
+      }
+    }
     return migrator
   }
 }

@@ -36,13 +36,20 @@ public struct TelemetryFigures: Codable, Sendable, Equatable {
   /// Device energy during the measured performance repetitions ÷ the tokens they
   /// generated (prompt processing included); see `TelemetrySummary`.
   public var joulesPerGeneratedToken: Double?
+  /// Device power before the server started (v11).
+  public var idlePowerWatts: Double? = nil
+  /// `joulesPerGeneratedToken` less the idle power over the same time (v11).
+  public var netJoulesPerGeneratedToken: Double? = nil
   /// The whole summary as JSON, for figures without a column of their own.
   public var telemetryJSON: String?
 
   public init(
     peakRSSBytes: Int64?, peakVRAMBytes: Int64?, meanPowerWatts: Double?, energyJoules: Double?,
-    telemetryJSON: String?, meanVRAMBytes: Int64? = nil, joulesPerGeneratedToken: Double? = nil
+    telemetryJSON: String?, meanVRAMBytes: Int64? = nil, joulesPerGeneratedToken: Double? = nil,
+    idlePowerWatts: Double? = nil, netJoulesPerGeneratedToken: Double? = nil
   ) {
+    self.idlePowerWatts = idlePowerWatts
+    self.netJoulesPerGeneratedToken = netJoulesPerGeneratedToken
     self.peakRSSBytes = peakRSSBytes
     self.peakVRAMBytes = peakVRAMBytes
     self.meanVRAMBytes = meanVRAMBytes

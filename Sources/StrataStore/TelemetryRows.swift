@@ -18,11 +18,12 @@ extension ResultStore {
   ) throws(StoreError) {
     let assignments = """
       peakRSSBytes = ?, peakVRAMBytes = ?, meanVRAMBytes = ?, meanPowerWatts = ?, energyJoules = ?,
-      joulesPerGeneratedToken = ?, telemetryJSON = ?
+      joulesPerGeneratedToken = ?, idlePowerWatts = ?, netJoulesPerGeneratedToken = ?, telemetryJSON = ?
       """
     let values: StatementArguments = [
       figures.peakRSSBytes, figures.peakVRAMBytes, figures.meanVRAMBytes, figures.meanPowerWatts,
-      figures.energyJoules, figures.joulesPerGeneratedToken, figures.telemetryJSON,
+      figures.energyJoules, figures.joulesPerGeneratedToken, figures.idlePowerWatts,
+      figures.netJoulesPerGeneratedToken, figures.telemetryJSON,
     ]
     try write("update telemetry figures") { db in
       if let cellHash {
@@ -64,14 +65,16 @@ extension ResultStore {
   }
 
   private static let figureColumns = """
-    peakRSSBytes, peakVRAMBytes, meanVRAMBytes, meanPowerWatts, energyJoules, joulesPerGeneratedToken, telemetryJSON
+    peakRSSBytes, peakVRAMBytes, meanVRAMBytes, meanPowerWatts, energyJoules, joulesPerGeneratedToken,
+    idlePowerWatts, netJoulesPerGeneratedToken, telemetryJSON
     """
 
   private static func figures(_ row: Row) -> TelemetryFigures {
     TelemetryFigures(
       peakRSSBytes: row["peakRSSBytes"], peakVRAMBytes: row["peakVRAMBytes"], meanPowerWatts: row["meanPowerWatts"],
       energyJoules: row["energyJoules"], telemetryJSON: row["telemetryJSON"], meanVRAMBytes: row["meanVRAMBytes"],
-      joulesPerGeneratedToken: row["joulesPerGeneratedToken"])
+      joulesPerGeneratedToken: row["joulesPerGeneratedToken"], idlePowerWatts: row["idlePowerWatts"],
+      netJoulesPerGeneratedToken: row["netJoulesPerGeneratedToken"])
   }
 
   public func telemetrySamples(serverId: Int64) throws(StoreError) -> [TelemetrySampleRecord] {

@@ -47,6 +47,16 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "With --hardware: the quant to compare (default: the one most cells measured).")
   var quant: String?
 
+  @Option(
+    help:
+      "Price the energy above idle per million generated tokens at this tariff, e.g. 0.30/kWh, €0.30/kWh or '0.30 EUR/kWh'."
+  )
+  var tariff: String?
+
+  var parsedTariff: Tariff? {
+    get throws { try tariff.map { text in try Tariff.parse(text) } }
+  }
+
   @Option(name: .customLong("where"), help: "Keep rows whose field matches, e.g. engine=cpu or decode_tps>=20.")
   var filters: [String] = []
 
@@ -75,7 +85,15 @@ struct ReportCommand: AsyncParsableCommand {
       throw ValidationError(
         "--model and --quant choose the model and quant the hardware table compares; add --hardware")
     }
+    do {
+      _ = try parsedTariff
+    } catch {
+      throw ValidationError("\(error)")
+    }
     let chosen = try breakdown
+    if tariff != nil, list || chosen.category || chosen.bin {
+      throw ValidationError("--tariff prices the comparison and hardware tables and the HTML report; drop it here")
+    }
     if hardware, chosen.category || chosen.bin {
       throw ValidationError("--hardware has no --by category or bin; those are quality tables")
     }
@@ -105,14 +123,15 @@ struct ReportCommand: AsyncParsableCommand {
       let (category, bin, query) = try breakdown
       let runs = try RunSource.select(from: store, ids: run, all: hardware)
       if let html {
-        let content = try HTMLReportContent.gather(store: store, runs: runs)
+        let content = try HTMLReportContent.gather(store: store, runs: runs, tariff: try parsedTariff)
         let page = HTMLReport.render(content, generatedAt: Date())
         try writeAtomically(page, to: html)
         printError("wrote \(html) (\(page.utf8.count / 1024) KiB, \(runs.count) run\(runs.count == 1 ? "" : "s"))")
         return
       }
       if hardware {
-        let table = try HardwareBuilder.table(store: store, runs: runs, model: model, quant: quant, query: query)
+        let table = try HardwareBuilder.table(
+          store: store, runs: runs, model: model, quant: quant, query: query, tariff: try parsedTariff)
         // The cells were filtered before grouping; what is left is about the rows themselves.
         var rowQuery = query
         rowQuery.filters = query.filters.filter { HardwareBuilder.rowOnlyFields.contains($0.field) }
@@ -142,7 +161,8 @@ struct ReportCommand: AsyncParsableCommand {
 
   /// The comparison table, then (terminal and Markdown) the quality of the cells it kept and the engines.
   func comparison(store: ResultStore, runs: [RunSource], query: RowQuery) throws {
-    let rows = try ComparisonBuilder.rows(store: store, runs: runs)
+    let read = try ComparisonBuilder.rows(store: store, runs: runs)
+    let rows = try parsedTariff.map { $0.price(read) } ?? read
     let sections = try query.apply(rows, table: "comparison table")
     if sections.allSatisfy(\.rows.isEmpty), !rows.isEmpty {
       let which = runs.count == 1 ? "run \(runs[0].id)" : "the \(runs.count) runs"

@@ -24,6 +24,9 @@ struct CommandLineChecksTests {
     (["sandbox", "run", "x.py", "--wall-seconds", "inf"], "--wall-seconds must be a number from 0.1 to 3600 seconds"),
     (["sandbox", "check", "--user", "0:0"], "--user must be uid:gid with two numbers, neither 0"),
     (["run", "--format", "yaml"], "The value 'yaml' is invalid for '--format <format>'"),
+    (["report", "--tariff", "cheap"], "--tariff cheap: no price per kWh; write it as 0.30/kWh"),
+    (["report", "--tariff", "0.3/MWh"], "strata prices energy per kWh"),
+    (["report", "--tariff", "0.3/kWh", "--by", "category"], "--tariff prices the comparison and hardware tables"),
   ]
 
   @Test("is refused with exit status 64 and what is allowed", arguments: refused.indices)

@@ -172,6 +172,50 @@ struct SweepIntegrationTests {
     }
   }
 
+  @Test("idle power is read before each server starts and subtracted: 20 W idle under a 338 W load")
+  func idlePowerSubtracted() async throws {
+    try await ServerTestLock.run {
+      // A copy of the recorded stand-in tree whose power this test sets: 20 W until the
+      // server is ready, 338 W while it works.
+      let recorded = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("StrataTelemetryTests/Fixtures/amd-7900xtx/sys").path
+      let dir = try RealParts.project(
+        matrix: RealParts.twoCellMatrix.replacingOccurrences(of: "flash_attn: [on, off]", with: "flash_attn: [on]"))
+      try FileManager.default.copyItem(atPath: recorded, toPath: "\(dir)/sys")
+      let hwmon = "\(dir)/sys/class/drm/card1/device/hwmon/hwmon2"
+      let setWatts = { @Sendable (watts: Int) in
+        for file in ["power1_average", "power1_input"] {
+          try? "\(watts * 1_000_000)\n".write(toFile: "\(hwmon)/\(file)", atomically: true, encoding: .utf8)
+        }
+      }
+      setWatts(20)
+      let sampler = AMDGPUSysfsSampler(sysRoot: "\(dir)/sys")
+      try #require(sampler.status().available)
+      let project = try ProjectLoader.load(directory: dir, expander: TestHost.expander)
+      let plan = MatrixExpander.plan(project.matrix, quantsByModel: project.quantsByModel)
+      let store = try ResultStore(inMemory: ())
+      var context = RunContext(
+        host: TestHost.live(under: dir), logDirectory: "\(dir)/logs", registry: ProcessRegistry(),
+        progress: { event in if case .serverReady = event { setWatts(338) } }, deviceSamplers: [sampler])
+      context.idlePowerSeconds = 1
+      let outcome = try await Sweep(project: project, plan: plan, store: store, context: context, strataVersion: "t")
+        .run()
+      #expect(outcome.done == 1)
+      let row = try #require(try ComparisonBuilder.rows(store: store, runId: outcome.runId).first)
+      #expect(row.idlePowerWatts == 20 && row.meanPowerWatts == 338)
+      let gross = try #require(row.joulesPerGeneratedToken)
+      let net = try #require(row.netJoulesPerGeneratedToken)
+      // Constant power over the repetitions: the net share is (338 − 20) ÷ 338 of the gross.
+      #expect(abs(net / gross - 318.0 / 338) < 0.01, "net \(net) J/tok of gross \(gross)")
+      let server = try #require(try store.serverTelemetry(runId: outcome.runId).values.first)
+      #expect(server.idlePowerWatts == 20, "the server's row says it too")
+      let priced = try Tariff.parse("0.30/kWh").price([row])
+      let table = ReportRenderer.render(priced, format: .table)
+      #expect(table.contains("idle W") && table.contains("20.0") && table.contains("J/tok net"))
+      #expect(table.contains("cost/Mtok") && table.contains("at 0.3/kWh"))
+    }
+  }
+
   @Test("a server that cannot load fails its cells with the log's reason, and the sweep goes on")
   func badModelFailsCell() async throws {
     try await ServerTestLock.run {

@@ -102,7 +102,9 @@ enum ReportFixture {
         TelemetryFigures(
           peakRSSBytes: gpu ? 180_355_072 : 351_272_960, peakVRAMBytes: gpu ? 201_326_592 : nil,
           meanPowerWatts: gpu ? 212.5 : nil, energyJoules: gpu ? 1_530 : nil, telemetryJSON: "{}",
-          meanVRAMBytes: gpu ? 197_132_288 : nil, joulesPerGeneratedToken: gpu ? 0.506 : nil),
+          meanVRAMBytes: gpu ? 197_132_288 : nil, joulesPerGeneratedToken: gpu ? 0.506 : nil,
+          // 18.5 W idle over the 1/420 s a token takes: 0.044 J of the 0.506.
+          idlePowerWatts: gpu ? 18.5 : nil, netJoulesPerGeneratedToken: gpu ? 0.462 : nil),
         runId: lab1, cellHash: cell.hash)
     }
     try store.finishRun(id: lab1, status: .partial, at: 1_764_551_200)

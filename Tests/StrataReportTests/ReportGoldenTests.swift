@@ -21,6 +21,8 @@ struct ReportGoldenTests {
   }
 
   static let formats = ReportFormat.allCases
+  /// `--tariff €0.30/kWh`: the comparison and hardware goldens carry a cost column.
+  static let tariff = Tariff(perKWh: 0.30, currency: "€", currencyFirst: true)
   static func suffix(_ format: ReportFormat) -> String {
     switch format {
     case .table: "txt"
@@ -34,7 +36,9 @@ struct ReportGoldenTests {
   func comparison(format: ReportFormat) throws {
     defer { try? FileManager.default.removeItem(atPath: path) }
     let rows = try ComparisonBuilder.rows(store: store, runs: runs([ReportFixture.lab1, ReportFixture.lab2]))
-    try assertSnapshot(ReportRenderer.render(rows, format: format), named: "fixture/comparison.\(Self.suffix(format))")
+    try assertSnapshot(
+      ReportRenderer.render(Self.tariff.price(rows), format: format), named: "fixture/comparison.\(Self.suffix(format))"
+    )
   }
 
   @Test(
@@ -52,7 +56,7 @@ struct ReportGoldenTests {
   @Test("hardware table of the merged database", arguments: formats)
   func hardware(format: ReportFormat) throws {
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let table = try HardwareBuilder.table(store: store, runs: runs(all: true))
+    let table = try HardwareBuilder.table(store: store, runs: runs(all: true), tariff: Self.tariff)
     try assertSnapshot(HardwareRenderer.render(table, format: format), named: "fixture/hardware.\(Self.suffix(format))")
   }
 

@@ -112,6 +112,34 @@ struct SummaryFigureTests {
     #expect(s.joulesPerGeneratedToken == expected / 5)
   }
 
+  @Test("idle power: the mean of the ticks before launch; net J/tok takes it off over the spans' time")
+  func idlePowerSubtracted() throws {
+    // Two baseline ticks at 30 and 34 W, then the server: 130 W flat from 12 s to 15 s.
+    let points = Self.series(watts: [30, 34, 130, 130, 130, 130])
+    let run = TelemetryRun(points: points, baselineCount: 2, errors: [:])
+    let span = GenerationSpan(startNanos: 12_000_000_000, endNanos: 14_000_000_000, generatedTokens: 50)
+    let s = run.summary(generations: [span])
+    #expect(s.idlePowerWatts == 32)
+    #expect(s.meanPowerWatts == 130, "the attached ticks only")
+    #expect(s.joulesPerGeneratedToken == 130.0 * 2 / 50)
+    let net = try #require(s.netJoulesPerGeneratedToken)
+    #expect(abs(net - (130.0 - 32) * 2 / 50) < 1e-12)
+    // A window without generations still says what the device drew idle.
+    #expect(run.summary(window: 14_000_000_000...15_000_000_000).idlePowerWatts == 32)
+  }
+
+  @Test("net J/tok never goes below zero, and is nil without an idle reading")
+  func netEnergyBounds() {
+    let points = Self.series(watts: [200, 100, 100])
+    let span = GenerationSpan(startNanos: 11_000_000_000, endNanos: 12_000_000_000, generatedTokens: 10)
+    let high = TelemetryRun(points: points, baselineCount: 1, errors: [:]).summary(generations: [span])
+    #expect(high.idlePowerWatts == 200 && high.netJoulesPerGeneratedToken == 0)
+    let unread = TelemetryRun(points: Self.series(watts: [nil, 100, 100]), baselineCount: 1, errors: [:])
+      .summary(generations: [span])
+    #expect(unread.idlePowerWatts == nil && unread.netJoulesPerGeneratedToken == nil)
+    #expect(unread.joulesPerGeneratedToken == 10)
+  }
+
   @Test("summaries stored before these figures decode, with the new ones nil")
   func decodesOldJSON() throws {
     let old = #"{"samples":3,"peakRSSBytes":500,"meanPowerWatts":20,"energyJoules":40}"#

@@ -120,8 +120,9 @@ public enum HTMLReport {
         statusColumn: true),
       .tag("p", ["class": "legend"], text: ReportRenderer.accuracyLegend(rows)),
     ]
-      + (hardware.contains { $0.header == ReportRenderer.rooflineHeader }
-        ? [.tag("p", ["class": "legend"], text: ReportRenderer.rooflineLegend)] : [])
+      + ReportRenderer.figureLegends(rows, shown: Set(hardware.map(\.header))).map {
+        .tag("p", ["class": "legend"], text: $0)
+      }
   }
 
   static func hardware(_ content: HTMLReportContent) -> [BodyNode] {

@@ -70,9 +70,10 @@ public struct HTMLReportContent: Sendable {
   public var multiRun: Bool
 
   public static func gather(
-    store: ResultStore, runs: [RunSource], limits: Limits = Limits()
+    store: ResultStore, runs: [RunSource], limits: Limits = Limits(), tariff: Tariff? = nil
   ) throws -> HTMLReportContent {
-    let comparison = try ComparisonBuilder.rows(store: store, runs: runs)
+    let read = try ComparisonBuilder.rows(store: store, runs: runs)
+    let comparison = tariff.map { $0.price(read) } ?? read
     let multiHost = Set(runs.map(\.host.hostname)).count > 1
     let multiRun = runs.count > 1
     var parts: [RunPart] = []

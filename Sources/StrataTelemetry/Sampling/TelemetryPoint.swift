@@ -81,6 +81,12 @@ public struct TelemetrySummary: Sendable, Hashable, Codable {
   /// The server's busiest GPU engine over the window from DRM fdinfo engine time, percent;
   /// nil without two fdinfo readings with engine time (NVML gives none per process).
   public var processEngineBusyPercent: Double? = nil
+  /// Device power before the server started (the baseline ticks), summed over the devices
+  /// the figures cover: what the hardware draws doing nothing; nil without power readings then.
+  public var idlePowerWatts: Double? = nil
+  /// ``joulesPerGeneratedToken`` less the idle power over the same time: the energy the
+  /// tokens cost beyond keeping the device on. Never below 0 (idle can be read high).
+  public var netJoulesPerGeneratedToken: Double? = nil
   /// Figure → why it is not measured for this server, e.g. fdinfo engine time under ROCm,
   /// so a missing figure is never read as zero.
   public var notMeasured: [String: String]? = nil
@@ -138,11 +144,15 @@ public struct TelemetrySummary: Sendable, Hashable, Codable {
   /// `points` (which must reach past both ends of each span: the whole series of
   /// the server, not only the window's ticks, whose first and last tick may fall
   /// inside a span).
-  public func withGenerations(_ generations: [GenerationSpan], powerFrom points: [TelemetryPoint])
+  /// `idleWatts`: the device's power before the server started, subtracted for the net figure.
+  public func withGenerations(
+    _ generations: [GenerationSpan], powerFrom points: [TelemetryPoint], idleWatts: Double? = nil
+  )
     -> TelemetrySummary
   {
-    guard !generations.isEmpty else { return self }
     var result = self
+    result.idlePowerWatts = idleWatts
+    guard !generations.isEmpty else { return result }
     let tokens = generations.reduce(0) { $0 + $1.generatedTokens }
     let power = PowerSeries(points)
     let energies = generations.map { power.energyJoules(from: $0.startNanos, to: $0.endNanos) }
@@ -150,7 +160,16 @@ public struct TelemetrySummary: Sendable, Hashable, Codable {
     result.generatedTokens = tokens
     result.generationEnergyJoules = energy
     result.joulesPerGeneratedToken = energy.flatMap { tokens > 0 ? $0 / Double(tokens) : nil }
+    if let energy, let idleWatts, tokens > 0 {
+      let seconds = generations.reduce(0.0) { $0 + Double($1.endNanos - $1.startNanos) / 1e9 }
+      result.netJoulesPerGeneratedToken = max(0, energy - idleWatts * seconds) / Double(tokens)
+    }
     return result
+  }
+
+  /// Mean summed device power over `points` (the baseline before launch); nil without readings.
+  public static func idlePower(_ points: [TelemetryPoint]) -> Double? {
+    mean(PowerSeries(points).watts)
   }
 
   /// Baseline VRAM per device: the minimum seen in the given (pre-launch) points.

@@ -223,7 +223,8 @@ public struct TelemetryRun: Sendable {
     let attached = series.dropFirst(baselineCount)
     let selected = window.map { w in attached.filter { w.contains($0.monoNanos) } } ?? Array(attached)
     var summary = TelemetrySummary.of(selected, baselineVRAM: baselineVRAM)
-      .withGenerations(generations, powerFrom: series)
+      .withGenerations(
+        generations, powerFrom: series, idleWatts: TelemetrySummary.idlePower(Array(series.prefix(baselineCount))))
     summary.serverDevices = used
     return summary
   }
