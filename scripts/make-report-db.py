@@ -41,7 +41,11 @@ def main():
     grid = [(e, m, q, s) for e in ENGINES for m in MODELS for q in QUANTS for s in settings][:args.cells]
     per_server = max(1, args.samples // max(1, len(grid)))
     prompts = {f"bench-p{i}": f"Question: synthetic item {i}?\nAnswer:" for i in range(20)}
+    traffic = json.dumps({"host": {"weightBytes": 96_576_768, "fullCellBytes": 23_040, "slidingCellBytes": 0},
+                          "device": {"weightBytes": 0, "fullCellBytes": 0, "slidingCellBytes": 0}})
     for host_index, (host, inventory) in enumerate(hosts.items()):
+        inventory["memoryBandwidth"] = {"bytesPerSecond": 20e9 * (host_index + 1), "threads": 2,
+                                        "arrayBytes": 402_653_184, "passes": 5}
         run = f"bench-run-{host}"
         db.execute(
             "INSERT INTO run (id, startedAt, finishedAt, status, strataVersion, matrixPath, matrixHash, hostJSON,"
@@ -56,8 +60,8 @@ def main():
             gpu = backend != "cpu" and host == "bench-a"
             cursor = db.execute(
                 "INSERT INTO server (runId, loadGroup, engine, argumentsJSON, port, loadSeconds, buildInfo, logPath,"
-                " startedAt) VALUES (?, ?, ?, '[]', 8080, ?, 'b4567-1a2b3c4', 'server.log', ?)",
-                (run, f"g{cell}", engine, random.uniform(0.4, 9), 1_764_000_100 + index * 30))
+                " startedAt, tokenTrafficJSON) VALUES (?, ?, ?, '[]', 8080, ?, 'b4567-1a2b3c4', 'server.log', ?, ?)",
+                (run, f"g{cell}", engine, random.uniform(0.4, 9), 1_764_000_100 + index * 30, traffic))
             server = cursor.lastrowid
             assignment = json.dumps({"engine": engine, "model": model, "quant": quant, "flash_attn": flash,
                                      "threads": str(threads)}, sort_keys=True)
@@ -65,12 +69,12 @@ def main():
             db.execute(
                 "INSERT INTO cell (runId, hash, loadGroup, engine, model, quant, assignmentJSON, variant, status,"
                 " serverId, startedAt, finishedAt, peakRSSBytes, peakVRAMBytes, meanPowerWatts, energyJoules,"
-                " telemetryJSON, joulesPerGeneratedToken) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'done', ?, ?, ?, ?, ?,"
-                " ?, ?, '{}', ?)",
+                " telemetryJSON, joulesPerGeneratedToken, idlePowerWatts, netJoulesPerGeneratedToken) VALUES (?, ?, ?,"
+                " ?, ?, ?, ?, ?, 'done', ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?)",
                 (run, cell, f"g{cell}", engine, model, quant, assignment, f"flash_attn={flash} threads={threads}",
                  server, 1_764_000_100 + index * 30, 1_764_000_125 + index * 30, random.randint(2, 9) << 27,
                  (random.randint(1, 20) << 28) if gpu else None, 200.0 if gpu else None, 5000.0 if gpu else None,
-                 0.5 if gpu else None))
+                 0.5 if gpu else None, 18.0 if gpu else None, 0.45 if gpu else None))
             db.executemany(
                 "INSERT INTO perf_repetition (runId, cellHash, scenario, repetition, promptTokens, generatedTokens,"
                 " decodeDepth, ttftMs, serverPromptMs, serverPromptTPS, clientPromptTPS, serverDecodeTPS,"
