@@ -48,7 +48,10 @@ public struct DecodeReads: Sendable, Equatable {
   /// N of `blk.N.…`.
   static func block(of name: String) -> Int? {
     guard name.hasPrefix("blk.") else { return nil }
-    return Int(name.dropFirst(4).prefix { $0 != "." })
+    // Digits only: a hostile `blk.-1.` must not index the layer array.
+    let digits = name.dropFirst(4).prefix { $0 != "." }
+    guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+    return Int(digits)
   }
 }
 
@@ -115,7 +118,9 @@ public struct TokenTraffic: Sendable, Equatable, Codable {
   /// their KV cache unless `--no-kv-offload`; the embedding lookup stays on the host.
   public static func predict(_ shape: ModelShape, settings: LoadSettings, onDevice: Bool) -> TokenTraffic {
     let reads = shape.decodeReads
-    let offloaded = onDevice ? min(max(settings.gpuLayers ?? (shape.layers + 1), 0), shape.layers + 1) : 0
+    // A negative -ngl is llama.cpp's auto (-1) or all (-2): every layer, as when it is absent.
+    let asked = settings.gpuLayers.flatMap { $0 < 0 ? nil : $0 } ?? (shape.layers + 1)
+    let offloaded = onDevice ? min(asked, shape.layers + 1) : 0
     let firstOnDevice = shape.layers - min(offloaded, shape.layers)
     var host = Share(weightBytes: reads.inputRow)
     var device = Share()

@@ -1,7 +1,8 @@
 import Foundation
-import StrataGGUF
 import StrataTestSupport
 import Testing
+
+@testable import StrataGGUF
 
 @Suite struct TokenTrafficTests {
   /// Two llama layers, the second a mixture of 8 experts with 2 routed per token; an
@@ -76,10 +77,17 @@ import Testing
     let all = TokenTraffic.predict(shape, settings: LoadSettings(), onDevice: true)
     #expect(all.host == TokenTraffic.Share(weightBytes: 256))
     #expect(all.device == TokenTraffic.Share(weightBytes: 117_408, fullCellBytes: 192))
+    #expect(TokenTraffic.predict(shape, settings: LoadSettings(gpuLayers: -1), onDevice: true) == all, "-ngl -1: auto")
     let home = TokenTraffic.predict(shape, settings: LoadSettings(kvOnHost: true), onDevice: true)
     #expect(home.host.fullCellBytes == 192 && home.device.fullCellBytes == 0)
     // A software device (llvmpipe) is predicted as host memory by the caller: onDevice false.
     #expect(TokenTraffic.predict(shape, settings: LoadSettings(gpuLayers: 99), onDevice: false).device.isZero)
+  }
+
+  @Test("a block number that is no whole number is no block")
+  func hostileBlockNames() {
+    #expect(DecodeReads.block(of: "blk.-1.attn_q.weight") == nil && DecodeReads.block(of: "blk.+1.x") == nil)
+    #expect(DecodeReads.block(of: "blk.12.attn_q.weight") == 12 && DecodeReads.block(of: "blk..x") == nil)
   }
 
   @Test("traffic round-trips through the JSON the store keeps")

@@ -138,7 +138,13 @@ struct OvernightTests {
       let first = try StrataCLI(["run"], project: dir)
       defer { first.kill() }
       let lock = "\(dir)/strata.sqlite.lock"
-      let held = await waitFor(seconds: 60) { FileLock.holder(at: lock)?.runId != nil }
+      // Held and stored: the run row follows the lock by the bandwidth probe's half second.
+      let held = await waitFor(seconds: 60) {
+        guard let id = FileLock.holder(at: lock)?.runId, FileManager.default.fileExists(atPath: "\(dir)/strata.sqlite"),
+          let store = try? ResultStore(path: "\(dir)/strata.sqlite")
+        else { return false }
+        return (try? store.run(id: id)) != nil
+      }
       try #require(held, "the first run never named itself in \(lock): \(first.output)")
       let started = Date()
       let second = try await StrataCLI.run(["run"], project: dir)
