@@ -84,7 +84,7 @@ final class StandInHost: ServerHost {
         connection.startChunked()
         if script.hangAt.contains(number) {
           connection.chunk("data: {\"content\":\"a\",\"stop\":false}\n\n")
-          Thread.sleep(forTimeInterval: 30)  // stopped: no more bytes, the socket stays open
+          Thread.sleep(forTimeInterval: 120)  // stopped: no more bytes, the socket stays open
           return
         }
         for _ in 0..<predict {
