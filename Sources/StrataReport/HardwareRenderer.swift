@@ -48,12 +48,16 @@ public enum HardwareRenderer {
       Column(header: prompt) { $0.promptTPS.map { ReportRenderer.meanSD($0, digits: 2) } ?? "-" },
       Column(header: decode) { $0.decodeTPS.map { ReportRenderer.meanSD($0, digits: 2) } ?? "-" },
     ]
-    if rows.contains(where: { $0.fractionOfBound != nil }) {
-      columns.append(
-        Column(header: ReportRenderer.rooflineHeader) { row in
-          row.fractionOfBound.map { ReportRenderer.ofBound($0, bound: row.decodeBoundTPS) } ?? "-"
-        })
-    }
+    columns += optional(
+      rows,
+      [
+        (
+          ReportRenderer.rooflineHeader,
+          { row in
+            row.fractionOfBound.map { ReportRenderer.ofBound($0, bound: row.decodeBoundTPS) }
+          }
+        )
+      ])
     columns += [
       Column(header: "TTFT ms") { $0.ttftMs.map { format($0.mean, 1) } ?? "-" },
       Column(header: "load s") { $0.loadSeconds.map { format($0, 2) } ?? "-" },
@@ -62,43 +66,29 @@ public enum HardwareRenderer {
           ?? "-"
       },
     ]
-    if rows.contains(where: { $0.meanPowerWatts != nil }) {
-      columns.append(
-        Column(header: "W") { row in
-          row.meanPowerWatts.map { format($0, 1) + ReportRenderer.soc(row.powerIncludesCPU) } ?? "-"
-        })
-    }
-    if rows.contains(where: { $0.joulesPerGeneratedToken != nil }) {
-      columns.append(
-        Column(header: "J/tok") { row in
-          row.joulesPerGeneratedToken.map { ReportRenderer.joules($0) + ReportRenderer.soc(row.powerIncludesCPU) }
-            ?? "-"
-        })
-    }
-    if rows.contains(where: { $0.idlePowerWatts != nil }) {
-      columns.append(
-        Column(header: "idle W") { row in
-          row.idlePowerWatts.map { format($0, 1) + ReportRenderer.soc(row.powerIncludesCPU) } ?? "-"
-        })
-    }
-    if rows.contains(where: { $0.netJoulesPerGeneratedToken != nil }) {
-      columns.append(
-        Column(header: "J/tok net") { row in
-          row.netJoulesPerGeneratedToken.map { ReportRenderer.joules($0) + ReportRenderer.soc(row.powerIncludesCPU) }
-            ?? "-"
-        })
-    }
-    if rows.contains(where: { $0.energyCost != nil }) {
-      columns.append(Column(header: "cost/Mtok") { $0.energyCost?.text ?? "-" })
-    }
-    if rows.contains(where: { $0.accuracy != nil }) {
-      columns.append(Column(header: "accuracy") { $0.accuracy.map(ReportRenderer.accuracy) ?? "-" })
-    }
+    let soc = { (row: HardwareRow) in ReportRenderer.soc(row.powerIncludesCPU) }
+    columns += optional(
+      rows,
+      [
+        ("W", { row in row.meanPowerWatts.map { format($0, 1) + soc(row) } }),
+        ("J/tok", { row in row.joulesPerGeneratedToken.map { ReportRenderer.joules($0) + soc(row) } }),
+        ("idle W", { row in row.idlePowerWatts.map { format($0, 1) + soc(row) } }),
+        ("J/tok net", { row in row.netJoulesPerGeneratedToken.map { ReportRenderer.joules($0) + soc(row) } }),
+        ("cost/Mtok", { $0.energyCost?.text }),
+        ("accuracy", { $0.accuracy.map(ReportRenderer.accuracy) }),
+      ])
     if !forum {
       columns.append(Column(header: "cells") { String($0.cells) })
       columns.append(Column(header: "status") { $0.status })
     }
     return columns
+  }
+
+  /// The columns some row has a figure for, "-" in the rows without.
+  static func optional(_ rows: [HardwareRow], _ all: [(String, (HardwareRow) -> String?)]) -> [Column] {
+    all.filter { _, value in rows.contains { value($0) != nil } }.map { header, value in
+      Column(header: header) { value($0) ?? "-" }
+    }
   }
 
   /// "pp512 t/s" and "tg128 t/s" where every row ran one `ppN-tgM` scenario, as

@@ -38,28 +38,28 @@ extension ResultStore {
 
   /// Figures of every cell of a run that has them, by cell hash.
   public func cellTelemetry(runId: String) throws(StoreError) -> [String: TelemetryFigures] {
-    try read("read cell telemetry") { db in
-      let rows = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT hash, \(Self.figureColumns) FROM cell WHERE runId = ? AND telemetryJSON IS NOT NULL
-          """, arguments: [runId])
-      var result: [String: TelemetryFigures] = [:]
-      for row in rows { result[row["hash"]] = Self.figures(row) }
-      return result
-    }
+    try figures(of: "cell", keyedBy: "hash", runId: runId)
   }
 
   /// Figures of every server of a run that has them, by server id.
   public func serverTelemetry(runId: String) throws(StoreError) -> [Int64: TelemetryFigures] {
-    try read("read server telemetry") { db in
+    try figures(of: "server", keyedBy: "id", runId: runId)
+  }
+
+  private func figures<Key: DatabaseValueConvertible & Hashable>(
+    of table: String, keyedBy key: String, runId: String
+  ) throws(StoreError) -> [Key: TelemetryFigures] {
+    try read("read \(table) telemetry") { db in
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT id, \(Self.figureColumns) FROM server WHERE runId = ? AND telemetryJSON IS NOT NULL
+          SELECT \(key) AS figureKey, \(Self.figureColumns) FROM \(table) WHERE runId = ? AND telemetryJSON IS NOT NULL
           """, arguments: [runId])
-      var result: [Int64: TelemetryFigures] = [:]
-      for row in rows { result[row["id"]] = Self.figures(row) }
+      var result: [Key: TelemetryFigures] = [:]
+      for row in rows {
+        let id: Key = row["figureKey"]
+        result[id] = Self.figures(row)
+      }
       return result
     }
   }
