@@ -1,5 +1,6 @@
 import Foundation
 import StrataClient
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -124,27 +125,8 @@ public struct CodeSandbox: Sendable {
     // Whatever happens below, nothing of the program outlives the run.
     defer { process.killGroup() }
 
-    let deadline = start + limits.wallSeconds
-    var stoppedAtWallLimit = false
-    var ending: SandboxProcess.Ending
-    while true {
-      if let ended = process.poll() {
-        ending = ended
-        break
-      }
-      if Task.isCancelled {
-        process.killGroup()
-        _ = process.wait()
-        throw .cancelled
-      }
-      if MonotonicClock.seconds() >= deadline {
-        stoppedAtWallLimit = true
-        process.killGroup()
-        ending = process.wait()
-        break
-      }
-      try? await Task.sleep(nanoseconds: 5_000_000)
-    }
+    let watched = await SandboxWatch.until(process, deadline: start + limits.wallSeconds)
+    guard case .ended(let ending, let stoppedAtWallLimit) = watched else { throw .cancelled }
     let wallSeconds = MonotonicClock.seconds() - start
     process.killGroup()
 
@@ -220,5 +202,53 @@ public enum SandboxStatus: Sendable, Hashable, CustomStringConvertible {
     case .ready(let python, let identity): "ready: \(python), code runs as \(identity) in bubblewrap"
     case .unavailable(let error): "unavailable: \(error)"
     }
+  }
+}
+
+/// Waits for a sandboxed program on a thread of its own, not on Swift's cooperative pool:
+/// the wall limit is a promise to the operator, and a pool whose few threads other work
+/// holds (two on a 2-core machine) once checked it 30 s late.
+enum SandboxWatch {
+  enum Result: Sendable {
+    case ended(SandboxProcess.Ending, stoppedAtWallLimit: Bool)
+    case cancelled
+  }
+
+  /// The process is polled, killed and reaped by the watching thread only, so the group
+  /// is never signalled after the reap (its id may be reused then).
+  static func until(_ process: SandboxProcess, deadline: Double) async -> Result {
+    let watched = Unchecked(process)
+    let cancelled = Mutex(false)
+    return await withTaskCancellationHandler {
+      await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
+        Thread {
+          let process = watched.value
+          while true {
+            if let ended = process.poll() {
+              return continuation.resume(returning: .ended(ended, stoppedAtWallLimit: false))
+            }
+            if cancelled.withLock({ $0 }) {
+              process.killGroup()
+              _ = process.wait()
+              return continuation.resume(returning: .cancelled)
+            }
+            if MonotonicClock.seconds() >= deadline {
+              process.killGroup()
+              return continuation.resume(returning: .ended(process.wait(), stoppedAtWallLimit: true))
+            }
+            usleep(5_000)
+          }
+        }.start()
+      }
+    } onCancel: {
+      cancelled.withLock { $0 = true }
+    }
+  }
+
+  /// The process crosses to the watching thread once, and the caller leaves it alone until
+  /// the watch returns.
+  private struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
   }
 }
